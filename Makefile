@@ -1,0 +1,51 @@
+# The two commands: `make run` (site, worker, beat, Flower on embedded defaults) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+MANAGE := $(BIN)/python manage.py
+
+# The test suite runs against this machine's real services (scripts/ensure-services.sh starts them).
+TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/drillquiz \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+	CACHE_URL=redis://127.0.0.1:6379/1 \
+	RABBITMQ_TEST_URL=amqp://guest:guest@127.0.0.1:5672//
+
+.PHONY: run test lint format bench clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(MANAGE) prepare_local_broker
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) create_local_admin
+	@echo "Site:   http://127.0.0.1:8000/"
+	@echo "Admin:  http://127.0.0.1:8000/admin/"
+	@echo "Flower: http://127.0.0.1:5555/"
+	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(VENV)/.dev
+	scripts/ensure-services.sh
+	$(MAKE) lint
+	DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
+	$(TEST_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(TEST_ENV) $(BIN)/pytest $(ARGS)
+
+clean:
+	rm -rf $(VENV) var

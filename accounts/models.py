@@ -1,0 +1,32 @@
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # A callable, so adding a language to settings.LANGUAGES needs no migration.
+    return list(settings.LANGUAGES)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class User(AbstractUser):
+    """A learner, editor or admin; the profile lives on the user itself."""
+
+    language = models.CharField(_("display language"), max_length=8, choices=language_choices, default="ko")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Seoul", validators=[validate_time_zone])
+    reminder_hour = models.PositiveSmallIntegerField(
+        _("reminder hour"),
+        default=9,
+        validators=[MaxValueValidator(23)],
+        help_text=_("Local hour (0-23) at which the daily review reminder is sent."),
+    )
+    reminders_enabled = models.BooleanField(_("email reminders"), default=True)

@@ -1,0 +1,47 @@
+from collections.abc import Callable
+from functools import wraps
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedRequest
+from jobs import services
+from jobs.models import TrackedJob
+from jobs.tasks import ping
+
+View = Callable[..., HttpResponse]
+
+
+def json_login_required(view: View) -> View:
+    """Like login_required, but an API answers 401 JSON instead of redirecting."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": "Log in to use this endpoint."}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def accepted(job: TrackedJob) -> JsonResponse:
+    """The 202 answer for a started job: its id and where to poll its state."""
+    status_url = reverse("jobs:status", args=[job.task_id])
+    return JsonResponse({"task_id": str(job.task_id), "status_url": status_url}, status=202)
+
+
+@require_POST
+@json_login_required
+def start_ping(request: AuthenticatedRequest) -> HttpResponse:
+    return accepted(services.start_job(request.user, ping))
+
+
+@require_GET
+@json_login_required
+def status(request: AuthenticatedRequest, task_id: UUID) -> HttpResponse:
+    job = TrackedJob.objects.filter(task_id=task_id, user=request.user).first()
+    if job is None:
+        return JsonResponse({"error": "No such job."}, status=404)
+    return JsonResponse(services.job_state(job))

@@ -1,0 +1,64 @@
+"""Starting the project's real processes (worker, web) from tests, on the test database."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the database this test session uses, for child processes."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def process_env(unset: tuple[str, ...] = (), **overrides: str) -> dict[str, str]:
+    """This process's environment on the test database, less `unset`, plus `overrides`."""
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+    for name in unset:
+        env.pop(name, None)
+    env.update(overrides)
+    return env
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a process with its output in log; stop it with SIGTERM (then SIGKILL) afterwards."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def worker_process(env: dict[str, str], log: Path, node: str) -> Iterator[subprocess.Popen[bytes]]:
+    args = [CELERY, "-A", "drillquiz", "worker", "--hostname", node, "--pool", "solo", "--loglevel", "INFO"]
+    args += ["--queues", "default,translations,notifications,backups"]
+    with running(args, env, log) as process:
+        wait_until(lambda: "ready." in log.read_text(errors="replace"), 60, f"worker {node} to be ready")
+        yield process
