@@ -1,0 +1,63 @@
+"""Settings come from the environment; production refuses to start half-configured."""
+
+import secrets
+import subprocess
+import sys
+
+from tests.processes import ROOT, process_env
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=process_env(unset=("SECRET_KEY", "DEBUG"), **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_a_secret_key_stops_with_one_line() -> None:
+    result = manage("check", DJANGO_ENV="production")
+
+    assert result.returncode == 1
+    assert result.stderr == "error: SECRET_KEY (or SECRET_KEY_FILE) must be set when DJANGO_ENV=production.\n"
+
+
+def test_production_reads_the_secret_key_from_a_mounted_file(tmp_path) -> None:
+    secret_file = tmp_path / "secret_key"
+    secret_file.write_text(secrets.token_urlsafe(50))
+
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_ENV="production",
+        SECRET_KEY_FILE=str(secret_file),
+        ALLOWED_HOSTS="drillquiz.example",
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_environment_name_stops_with_one_line() -> None:
+    result = manage("check", DJANGO_ENV="staging")
+
+    assert result.returncode == 1
+    assert result.stderr == "error: DJANGO_ENV must be 'development' or 'production', not 'staging'.\n"
+
+
+def test_production_settings_pass_the_deployment_checks_without_a_warning() -> None:
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="drillquiz.example",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
+    assert result.stderr == ""
