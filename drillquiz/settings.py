@@ -7,6 +7,7 @@ secret then has to come from the environment (or a ``NAME_FILE`` it points to).
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from kombu import Queue
@@ -154,7 +155,7 @@ TRANSLATION_API_KEY = env.str("TRANSLATION_API_KEY", default="")
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
