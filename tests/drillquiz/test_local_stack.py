@@ -1,0 +1,66 @@
+"""`make run`'s Procfile on embedded defaults: SQLite, the filesystem broker, no server needed."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+from tests.processes import ROOT, process_env, running, wait_until
+
+EMBEDDED_UNSET = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own local server
+            return response.status, response.read()
+    except OSError:
+        return 0, b""
+
+
+def procfile_commands() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())
+
+
+def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_path: Path) -> None:
+    web_port, flower_port = free_port(), free_port()
+    env = process_env(
+        unset=EMBEDDED_UNSET,
+        DRILLQUIZ_VAR_DIR=str(tmp_path / "var"),
+        WEB_PORT=str(web_port),
+        FLOWER_PORT=str(flower_port),
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    )
+    for step in (["prepare_local_broker"], ["migrate", "--noinput"]):
+        subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    with ExitStack() as stack:
+        logs = {}
+        for name, command in procfile_commands().items():
+            logs[name] = tmp_path / f"{name}.log"
+            stack.enter_context(running(["bash", "-c", f"exec {command}"], env, logs[name]))
+
+        base = f"http://127.0.0.1:{web_port}"
+        wait_until(lambda: get(f"{base}/healthz")[0] == 200, 60, "web to answer")
+        wait_until(lambda: "ready." in logs["worker"].read_text(errors="replace"), 60, "the worker")
+        wait_until(lambda: get(f"http://127.0.0.1:{flower_port}/healthcheck")[0] == 200, 60, "Flower")
+        status, body = get(f"{base}/readyz")
+        home_status, home = get(f"{base}/")
+
+    assert status == 200, body
+    assert json.loads(body)["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert home_status == 200
+    assert b"DrillQuiz" in home
+    assert re.search(r"beat: Starting", logs["beat"].read_text())
