@@ -1,10 +1,12 @@
-from zoneinfo import available_timezones
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,3 +32,11 @@ class User(AbstractUser):
         help_text=_("Local hour (0-23) at which the daily review reminder is sent."),
     )
     reminders_enabled = models.BooleanField(_("email reminders"), default=True)
+
+    def local_now(self) -> datetime:
+        """Now, in the user's own time zone."""
+        return timezone.localtime(timezone=ZoneInfo(self.time_zone))
+
+    def local_today(self) -> date:
+        """Today's date where the user is; reviews fall due by this date."""
+        return self.local_now().date()

@@ -3,7 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("_nested_admin/", include("nested_admin.urls")),
+    path("accounts/", include("accounts.urls")),
     path("jobs/", include("jobs.urls")),
     path("", include("quiz.urls")),
 ]

@@ -1,6 +1,114 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.http import AuthenticatedRequest
+from quiz import services, srs
+from quiz.forms import AttemptForm, ReviewForm
+from quiz.models import Answer, Attempt, Choice, Exam, ReviewItem, Tag
+
+EXAMS_PER_PAGE = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "quiz/home.html")
+    latest = Exam.objects.published().order_by("-created")[:3]
+    return render(request, "quiz/home.html", {"latest": latest})
+
+
+def exam_list(request: HttpRequest) -> HttpResponse:
+    exams = Exam.objects.published().annotate(question_total=Count("questions")).prefetch_related("tags")
+    query = request.GET.get("q", "").strip()
+    if query:
+        exams = exams.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    tag = request.GET.get("tag", "")
+    if tag:
+        exams = exams.filter(tags__slug=tag)
+    page = Paginator(exams, EXAMS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "tag": tag, "tags": Tag.objects.filter(exams__is_published=True)}
+    return render(request, "quiz/exam_list.html", context)
+
+
+def exam_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    exam = get_object_or_404(Exam.objects.published().annotate(question_total=Count("questions")), slug=slug)
+    return render(request, "quiz/exam_detail.html", {"exam": exam})
+
+
+@require_POST
+@login_required
+def start_exam(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    exam = get_object_or_404(Exam.objects.published(), slug=slug)
+    attempt = services.start_attempt(request.user, exam)
+    return redirect("quiz:take", pk=attempt.pk)
+
+
+@login_required
+def take_attempt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    attempt = get_object_or_404(Attempt.objects.select_related("exam"), pk=pk, user=request.user)
+    if attempt.finished:
+        return redirect("quiz:result", pk=attempt.pk)
+    questions = services.questions_with_choices(attempt.exam)
+    form = AttemptForm(questions, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_attempt(attempt, form.questions, form.selections())
+        except services.AttemptAlreadyFinished:
+            messages.info(request, _("This attempt was already submitted."))
+        return redirect("quiz:result", pk=attempt.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "quiz/take.html", {"attempt": attempt, "form": form}, status=status)
+
+
+@login_required
+def attempt_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("exam"), pk=pk, user=request.user, finished__isnull=False
+    )
+    answers = Answer.objects.filter(attempt=attempt).prefetch_related(
+        Prefetch("choices", queryset=Choice.objects.only("id"))
+    )
+    selected = {answer.question_id: {choice.pk for choice in answer.choices.all()} for answer in answers}
+    rows = [(question, selected.get(question.pk, set())) for question in services.questions_with_choices(attempt.exam)]
+    return render(request, "quiz/result.html", {"attempt": attempt, "rows": rows})
+
+
+@login_required
+def attempt_history(request: AuthenticatedRequest) -> HttpResponse:
+    attempts = Attempt.objects.filter(user=request.user, finished__isnull=False).select_related("exam")
+    page = Paginator(attempts, 20).get_page(request.GET.get("page"))
+    return render(request, "quiz/history.html", {"page": page})
+
+
+@login_required
+def reviews(request: AuthenticatedRequest) -> HttpResponse:
+    due = services.due_reviews(request.user).select_related("question")
+    item = due.first()
+    form = None
+    if item is not None:
+        form = ReviewForm(services.questions_with_choices(item.question.exam).get(pk=item.question_id))
+    return render(request, "quiz/reviews.html", {"item": item, "form": form, "due_count": due.count()})
+
+
+@require_POST
+@login_required
+def grade_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ReviewItem.objects.select_related("question"), pk=pk, user=request.user)
+    question = services.questions_with_choices(item.question.exam).get(pk=item.question_id)
+    form = ReviewForm(question, request.POST)
+    if not form.is_valid():
+        context = {"item": item, "form": form, "due_count": services.due_reviews(request.user).count()}
+        return render(request, "quiz/reviews.html", context, status=400)
+    if services.is_answer_correct(question, form.selected()):
+        services.grade_review(item, form.cleaned_data["confidence"])
+        messages.success(request, _("Correct!"))
+    else:
+        services.grade_review(item, srs.AGAIN)
+        right = ", ".join(choice.text for choice in question.choices.all() if choice.is_correct)
+        messages.warning(request, _("Not quite. The answer is: %(answer)s") % {"answer": right})
+    if question.explanation:
+        messages.info(request, question.explanation)
+    return redirect("quiz:reviews")

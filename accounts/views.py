@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import LanguageForm, ProfileForm, SignupForm
+from accounts.http import AuthenticatedRequest
+
+
+def with_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Remember the display language in the cookie LocaleMiddleware reads."""
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        user = services.register_user(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            language=form.cleaned_data["language"],
+        )
+        login(request, user)
+        messages.success(request, _("Welcome to DrillQuiz!"))
+        return with_language(redirect("quiz:exam-list"), user.language)
+    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+class LoginView(auth_views.LoginView):
+    """Log in, and switch the site to the language the learner chose in their profile."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        return with_language(super().form_valid(form), form.get_user().language)
+
+
+@login_required
+def profile(request: AuthenticatedRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Profile saved."))
+        return with_language(redirect("accounts:profile"), user.language)
+    return render(request, "accounts/profile.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Unknown language."))
+    language = form.cleaned_data["language"]
+    next_url = form.cleaned_data["next"]
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    if request.user.is_authenticated:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return with_language(HttpResponseRedirect(next_url), language)

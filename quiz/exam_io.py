@@ -1,0 +1,148 @@
+"""Exams as JSON files (docs/exam-format.md): validation, import and export."""
+
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from quiz.models import Choice, Exam, Question, Tag
+
+FORMAT = "drillquiz-exam/1"
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
+TAG = re.compile(r"^[-a-z0-9]{1,50}$")
+MIN_CHOICES, MAX_CHOICES = 2, 10
+
+
+class ExamFileError(ValueError):
+    """An exam file that cannot be imported; `errors` lists every problem with its place."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def parse(raw: bytes | str) -> Any:
+    """The JSON of an exam file; raises ExamFileError when it is not UTF-8 JSON."""
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExamFileError([f"the file is not valid UTF-8 JSON: {error}"]) from None
+
+
+def _check_text(errors: list[str], where: str, value: Any, max_length: int | None, required: bool = True) -> None:
+    if not isinstance(value, str):
+        errors.append(f"{where}: must be a string")
+    elif required and not value.strip():
+        errors.append(f"{where}: must not be empty")
+    elif max_length is not None and len(value) > max_length:
+        errors.append(f"{where}: at most {max_length} characters, got {len(value)}")
+
+
+def _check_question(errors: list[str], where: str, question: Any) -> None:
+    if not isinstance(question, dict):
+        errors.append(f"{where}: must be an object")
+        return
+    kind = question.get("kind")
+    if kind not in Question.Kind.values:
+        errors.append(f"{where}.kind: must be 'single' or 'multiple', got {kind!r}")
+    _check_text(errors, f"{where}.text", question.get("text"), None)
+    _check_text(errors, f"{where}.explanation", question.get("explanation", ""), None, required=False)
+    choices = question.get("choices")
+    if not isinstance(choices, list) or not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
+        errors.append(f"{where}.choices: must be a list of {MIN_CHOICES} to {MAX_CHOICES} choices")
+        return
+    for index, choice in enumerate(choices):
+        if not isinstance(choice, dict):
+            errors.append(f"{where}.choices[{index}]: must be an object")
+            continue
+        _check_text(errors, f"{where}.choices[{index}].text", choice.get("text"), 500)
+        if not isinstance(choice.get("correct"), bool):
+            errors.append(f"{where}.choices[{index}].correct: must be true or false")
+    correct = sum(1 for choice in choices if isinstance(choice, dict) and choice.get("correct") is True)
+    if kind == Question.Kind.SINGLE and correct != 1:
+        errors.append(f"{where}.choices: a single-choice question needs exactly one correct choice, got {correct}")
+    if kind == Question.Kind.MULTIPLE and correct < 1:
+        errors.append(f"{where}.choices: a multiple-choice question needs at least one correct choice")
+
+
+def validate(data: Any) -> list[str]:
+    """Every problem of an exam file, each with its place; empty when it can be imported."""
+    if not isinstance(data, dict):
+        return ["the file must hold one JSON object"]
+    errors: list[str] = []
+    if data.get("format") != FORMAT:
+        errors.append(f"format: must be {FORMAT!r}, got {data.get('format')!r}")
+    slug = data.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        errors.append("slug: 1 to 80 letters, digits, '-' or '_'")
+    elif Exam.objects.filter(slug=slug).exists():
+        errors.append(f"slug: an exam {slug!r} already exists")
+    _check_text(errors, "title", data.get("title"), 200)
+    _check_text(errors, "description", data.get("description", ""), None, required=False)
+    languages = [code for code, _name in settings.LANGUAGES]
+    if data.get("source_language") not in languages:
+        errors.append(f"source_language: one of {', '.join(languages)}, got {data.get('source_language')!r}")
+    if not isinstance(data.get("published", False), bool):
+        errors.append("published: must be true or false")
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and TAG.match(tag) for tag in tags):
+        errors.append("tags: a list of tag slugs (lower-case letters, digits and '-')")
+    questions = data.get("questions")
+    if not isinstance(questions, list) or not questions:
+        errors.append("questions: must be a list of at least one question")
+    else:
+        for index, question in enumerate(questions):
+            _check_question(errors, f"questions[{index}]", question)
+    return errors
+
+
+@transaction.atomic
+def import_exam(data: Any) -> Exam:
+    """Create an exam from a validated file, all or nothing; raises ExamFileError listing every problem."""
+    errors = validate(data)
+    if errors:
+        raise ExamFileError(errors)
+    exam = Exam.objects.create(
+        slug=data["slug"],
+        title=data["title"],
+        description=data.get("description", ""),
+        source_language=data["source_language"],
+        is_published=data.get("published", False),
+    )
+    tags = [Tag.objects.get_or_create(slug=slug, defaults={"name": slug})[0] for slug in data.get("tags", [])]
+    exam.tags.set(tags)
+    questions = Question.objects.bulk_create(
+        Question(exam=exam, kind=item["kind"], text=item["text"], explanation=item.get("explanation", ""), order=index)
+        for index, item in enumerate(data["questions"])
+    )
+    Choice.objects.bulk_create(
+        Choice(question=question, text=choice["text"], is_correct=choice["correct"], order=index)
+        for question, item in zip(questions, data["questions"], strict=True)
+        for index, choice in enumerate(item["choices"])
+    )
+    return exam
+
+
+def export_exam(exam: Exam) -> dict[str, Any]:
+    """The exam as an exam file that import_exam reads back."""
+    questions = exam.questions.prefetch_related("choices")
+    return {
+        "format": FORMAT,
+        "slug": exam.slug,
+        "title": exam.title,
+        "description": exam.description,
+        "source_language": exam.source_language,
+        "published": exam.is_published,
+        "tags": [tag.slug for tag in exam.tags.all()],
+        "questions": [
+            {
+                "kind": question.kind,
+                "text": question.text,
+                "explanation": question.explanation,
+                "choices": [{"text": choice.text, "correct": choice.is_correct} for choice in question.choices.all()],
+            }
+            for question in questions
+        ],
+    }

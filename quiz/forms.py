@@ -1,0 +1,65 @@
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from quiz import srs
+from quiz.models import Question
+
+
+def selected_ids(value: int | list[int]) -> set[int]:
+    """A cleaned answer field's value as a set of choice ids, for either kind of question."""
+    return set(value) if isinstance(value, list) else {value}
+
+
+def answer_field(question: Question) -> forms.Field:
+    """A required field offering only this question's own choices."""
+    choices = [(choice.pk, choice.text) for choice in question.choices.all()]
+    errors = {"required": _("Answer this question."), "invalid_choice": _("Choose one of this question's answers.")}
+    if question.kind == Question.Kind.MULTIPLE:
+        errors["invalid_choice"] = errors["invalid_list"] = _("Choose among this question's answers.")
+        return forms.TypedMultipleChoiceField(
+            choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple, error_messages=errors
+        )
+    return forms.TypedChoiceField(choices=choices, coerce=int, widget=forms.RadioSelect, error_messages=errors)
+
+
+class AttemptForm(forms.Form):
+    """One field per question, named q<id>."""
+
+    def __init__(self, questions: Iterable[Question], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[f"q{question.pk}"] = answer_field(question)
+
+    def bound_questions(self) -> list[tuple[Question, forms.BoundField]]:
+        return [(question, self[f"q{question.pk}"]) for question in self.questions]
+
+    def selections(self) -> dict[int, set[int]]:
+        """Selected choice ids per question id; only valid after is_valid()."""
+        return {question.pk: selected_ids(self.cleaned_data[f"q{question.pk}"]) for question in self.questions}
+
+
+class ReviewForm(forms.Form):
+    """Answer a question again; if right, say how hard it felt (the SM-2 grade)."""
+
+    CONFIDENCE = [(srs.HARD, _("Hard")), (srs.GOOD, _("Good")), (srs.EASY, _("Easy"))]
+
+    confidence = forms.TypedChoiceField(
+        label=_("How did it feel?"),
+        choices=CONFIDENCE,
+        coerce=int,
+        initial=srs.GOOD,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, question: Question, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.fields["answer"] = answer_field(question)
+        self.order_fields(["answer", "confidence"])
+
+    def selected(self) -> set[int]:
+        return selected_ids(self.cleaned_data["answer"])

@@ -1,0 +1,139 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import language_choices
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExamQuerySet(models.QuerySet["Exam"]):
+    def published(self) -> "ExamQuerySet":
+        return self.filter(is_published=True)
+
+
+class Exam(models.Model):
+    """A set of questions authored in one source language."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    source_language = models.CharField(_("source language"), max_length=8, choices=language_choices)
+    is_published = models.BooleanField(_("published"), default=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="exams", verbose_name=_("tags"))
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ExamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("single choice")
+        MULTIPLE = "multiple", _("multiple choice")
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.SINGLE)
+    text = models.TextField(_("text"))
+    explanation = models.TextField(_("explanation"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("text"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Attempt(models.Model):
+    """One sitting of an exam by a learner; finished once its answers are submitted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="attempts")
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    correct_count = models.PositiveIntegerField(default=0)
+    question_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started"]
+        indexes = [models.Index(fields=["user", "-started"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.exam}"
+
+    @property
+    def score_percent(self) -> int:
+        if not self.question_count:
+            return 0
+        return round(100 * self.correct_count / self.question_count)
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    choices = models.ManyToManyField(Choice, related_name="+")
+    is_correct = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.question_id}: {'right' if self.is_correct else 'wrong'}"
+
+
+class ReviewItem(models.Model):
+    """A question in a learner's review queue, scheduled by SM-2 (see quiz.srs)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_items")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    repetitions = models.PositiveIntegerField(default=0)
+    interval_days = models.PositiveIntegerField(default=0)
+    ease_factor = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("2.50"), validators=[MinValueValidator(Decimal("1.30"))]
+    )
+    # A date in the learner's own time zone: "due today" means today where they are.
+    due = models.DateField()
+    last_reviewed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_review_item_per_question")]
+        indexes = [models.Index(fields=["user", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.question} (due {self.due})"
+
+    def is_due(self, today: date) -> bool:
+        return self.due <= today

@@ -1,0 +1,175 @@
+"""A learner takes an exam; bad submissions get form errors or 404s and write nothing."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from quiz.models import Answer, Attempt, Exam, ReviewItem
+from tests.factories import make_exam, right_answers, wrong_answer
+
+
+@pytest.fixture
+def exam(db: None) -> Exam:
+    return make_exam("python", questions=3)
+
+
+def start(client: Client, exam: Exam) -> Attempt:
+    response = client.post(f"/exams/{exam.slug}/start/")
+    assert response.status_code == 302
+    return Attempt.objects.latest("started")
+
+
+def test_a_learner_answers_everything_right_and_sees_the_full_score(client: Client, learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+
+    response = client.post(f"/attempts/{attempt.pk}/", right_answers(exam))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/attempts/{attempt.pk}/result/"
+    attempt.refresh_from_db()
+    assert (attempt.correct_count, attempt.question_count) == (3, 3)
+    assert attempt.finished is not None
+    page = client.get(response["Location"]).content.decode()
+    assert "Score: 3 / 3 (100%)" in page
+    assert "Because of reason 2." in page
+    assert not ReviewItem.objects.exists()
+
+
+def test_a_wrong_answer_enters_the_review_queue_due_today(client: Client, learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+    first = exam.questions.first()
+    assert first is not None
+    answers = {**right_answers(exam), f"q{first.pk}": wrong_answer(first)}
+
+    client.post(f"/attempts/{attempt.pk}/", answers)
+
+    attempt.refresh_from_db()
+    assert attempt.correct_count == 2
+    item = ReviewItem.objects.get()
+    assert (item.user, item.question, item.due) == (learner, first, learner.local_today())
+
+
+def test_a_multiple_choice_answer_must_pick_exactly_the_right_choices(
+    client: Client, learner: User, exam: Exam
+) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+    last = exam.questions.last()
+    assert last is not None
+    only_one_of_two = [choice.pk for choice in last.choices.all() if choice.is_correct][:1]
+
+    client.post(f"/attempts/{attempt.pk}/", {**right_answers(exam), f"q{last.pk}": only_one_of_two})
+
+    attempt.refresh_from_db()
+    assert attempt.correct_count == 2
+
+
+def test_unanswered_questions_are_marked_and_nothing_is_written(client: Client, learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+    answers = right_answers(exam)
+    answers.pop(next(iter(answers)))
+
+    response = client.post(f"/attempts/{attempt.pk}/", answers)
+
+    assert response.status_code == 400
+    assert "Answer this question." in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.finished is None
+    assert not Answer.objects.exists()
+
+
+def test_a_choice_of_another_exam_is_refused(client: Client, learner: User, exam: Exam) -> None:
+    other = make_exam("other", questions=1)
+    other_choice = other.questions.get().choices.first()
+    assert other_choice is not None
+    client.force_login(learner)
+    attempt = start(client, exam)
+    first = exam.questions.first()
+    assert first is not None
+
+    response = client.post(f"/attempts/{attempt.pk}/", {**right_answers(exam), f"q{first.pk}": [other_choice.pk]})
+
+    assert response.status_code == 400
+    assert "Choose one of this question&#x27;s answers." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_garbage_answers_are_refused(client: Client, learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+    first = exam.questions.first()
+    assert first is not None
+
+    response = client.post(f"/attempts/{attempt.pk}/", {**right_answers(exam), f"q{first.pk}": ["x'; DROP"]})
+
+    assert response.status_code == 400
+    assert not Answer.objects.exists()
+
+
+def test_someone_elses_attempt_is_not_found(client: Client, learner: User, other_learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+    client.force_login(other_learner)
+
+    assert client.get(f"/attempts/{attempt.pk}/").status_code == 404
+    assert client.post(f"/attempts/{attempt.pk}/", right_answers(exam)).status_code == 404
+    assert client.get(f"/attempts/{attempt.pk}/result/").status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.finished is None
+
+
+def test_an_unpublished_exam_cannot_be_seen_or_started(client: Client, learner: User) -> None:
+    draft = make_exam("draft", published=False)
+    client.force_login(learner)
+
+    assert client.get(f"/exams/{draft.slug}/").status_code == 404
+    assert client.post(f"/exams/{draft.slug}/start/").status_code == 404
+    assert not Attempt.objects.exists()
+
+
+def test_a_second_submission_changes_nothing(client: Client, learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    attempt = start(client, exam)
+    client.post(f"/attempts/{attempt.pk}/", right_answers(exam))
+
+    response = client.post(f"/attempts/{attempt.pk}/", {})
+
+    assert response.status_code == 302
+    assert Answer.objects.count() == 3
+    attempt.refresh_from_db()
+    assert attempt.correct_count == 3
+
+
+def test_starting_an_exam_logged_out_asks_to_log_in(client: Client, exam: Exam) -> None:
+    response = client.post(f"/exams/{exam.slug}/start/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Attempt.objects.exists()
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", ["take", "result"])
+def test_exam_and_result_pages_run_a_constant_number_of_queries(client: Client, learner: User, page: str) -> None:
+    client.force_login(learner)
+    counts = []
+    for size in (10, 100):
+        exam = make_exam(f"exam-{size}", questions=size)
+        attempt = start(client, exam)
+        if page == "result":
+            client.post(f"/attempts/{attempt.pk}/", right_answers(exam))
+            counts.append(queries_for(client, f"/attempts/{attempt.pk}/result/"))
+        else:
+            counts.append(queries_for(client, f"/attempts/{attempt.pk}/"))
+
+    assert counts[0] == counts[1], counts
