@@ -25,6 +25,7 @@ run: $(VENV)/.runtime
 	$(MANAGE) prepare_local_broker
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) load_demo
 	$(MANAGE) create_local_admin
 	@echo "Site:   http://127.0.0.1:8000/"
 	@echo "Admin:  http://127.0.0.1:8000/admin/"

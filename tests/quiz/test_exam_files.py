@@ -1,0 +1,221 @@
+"""Editors import and export exams as JSON files: in Admin and with commands; bad files write nothing."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import User
+from quiz import exam_io
+from quiz.models import Choice, Exam, Question
+from tests.factories import make_exam, make_user
+from tests.processes import ROOT, process_env
+
+VALID: dict[str, Any] = {
+    "format": "drillquiz-exam/1",
+    "slug": "celery-101",
+    "title": "Celery 101",
+    "description": "Brokers and workers.",
+    "source_language": "en",
+    "published": True,
+    "tags": ["celery"],
+    "questions": [
+        {
+            "kind": "single",
+            "text": "Which setting delays the acknowledgement until a task finishes?",
+            "explanation": "acks_late acknowledges after the task returns.",
+            "choices": [{"text": "task_acks_late", "correct": True}, {"text": "task_eager", "correct": False}],
+        },
+        {
+            "kind": "multiple",
+            "text": "Which are Celery brokers?",
+            "choices": [
+                {"text": "Redis", "correct": True},
+                {"text": "RabbitMQ", "correct": True},
+                {"text": "SMTP", "correct": False},
+            ],
+        },
+    ],
+}
+
+
+def with_question(index: int, **change: Any) -> dict[str, Any]:
+    data = json.loads(json.dumps(VALID))
+    data["questions"][index].update(change)
+    return data
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return make_user("editor", is_staff=True, is_superuser=True)
+
+
+def test_an_exported_exam_imports_back_the_same(db: None) -> None:
+    original = make_exam("roundtrip", questions=4)
+    data = exam_io.export_exam(original)
+    data["slug"] = "roundtrip-copy"
+
+    copy = exam_io.import_exam(data)
+
+    assert exam_io.export_exam(copy) == {**data, "slug": "roundtrip-copy"}
+    assert copy.questions.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ([], "the file must hold one JSON object"),
+        ({**VALID, "format": "v2"}, "format: must be 'drillquiz-exam/1', got 'v2'"),
+        ({k: v for k, v in VALID.items() if k != "title"}, "title: must be a string"),
+        ({**VALID, "source_language": "fr"}, "source_language: one of ko, en, got 'fr'"),
+        ({**VALID, "questions": []}, "questions: must be a list of at least one question"),
+        ({**VALID, "published": "yes"}, "published: must be true or false"),
+        (with_question(0, kind="essay"), "questions[0].kind: must be 'single' or 'multiple', got 'essay'"),
+        (with_question(1, text=7), "questions[1].text: must be a string"),
+        (
+            with_question(0, choices=[{"text": "only one", "correct": True}]),
+            "questions[0].choices: must be a list of 2",
+        ),
+        (
+            with_question(0, choices=[{"text": "a", "correct": True}, {"text": "b", "correct": True}]),
+            "questions[0].choices: a single-choice question needs exactly one correct choice, got 2",
+        ),
+        (
+            with_question(1, choices=[{"text": "a", "correct": "yes"}, {"text": "b"}]),
+            "questions[1].choices[0].correct: must be true or false",
+        ),
+    ],
+)
+def test_a_bad_file_names_each_problem_and_writes_nothing(db: None, data: Any, error: str) -> None:
+    with pytest.raises(exam_io.ExamFileError) as raised:
+        exam_io.import_exam(data)
+
+    assert any(problem.startswith(error) for problem in raised.value.errors), raised.value.errors
+    assert not Exam.objects.exists()
+    assert not Question.objects.exists()
+
+
+def test_an_existing_slug_is_refused(db: None) -> None:
+    make_exam("celery-101", questions=1)
+
+    with pytest.raises(exam_io.ExamFileError, match="slug: an exam 'celery-101' already exists"):
+        exam_io.import_exam(VALID)
+
+
+def test_the_import_command_imports_a_file(db: None, tmp_path: Path) -> None:
+    path = tmp_path / "exam.json"
+    path.write_text(json.dumps(VALID))
+
+    call_command("import_exam", str(path))
+
+    exam = Exam.objects.get(slug="celery-101")
+    assert exam.questions.count() == 2
+    assert Choice.objects.filter(question__exam=exam, is_correct=True).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "is not valid UTF-8 JSON"),
+        (json.dumps(with_question(0, kind="essay")).encode(), "questions[0].kind: must be 'single' or 'multiple'"),
+    ],
+)
+def test_the_import_command_fails_with_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "exam.json"
+    path.write_bytes(content)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_exam", str(path)],
+        cwd=ROOT,
+        env=process_env(),
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("CommandError: ")
+    assert message in result.stderr
+    assert not Exam.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_command_prints_the_file_and_refuses_unknown_exams() -> None:
+    exam = make_exam("export-me", questions=2)
+
+    def export(arg: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, "manage.py", "export_exam", arg]
+        return subprocess.run(args, cwd=ROOT, env=process_env(), capture_output=True, text=True)
+
+    by_id = export(str(exam.pk))
+    unknown = export("no-such-exam")
+
+    assert json.loads(by_id.stdout)["slug"] == "export-me"
+    assert json.loads(export("export-me").stdout) == json.loads(by_id.stdout)
+    assert unknown.returncode == 1
+    assert unknown.stderr == "CommandError: no exam with id or slug 'no-such-exam'\n"
+
+
+def test_an_editor_imports_an_exam_in_admin(client: Client, editor: User) -> None:
+    client.force_login(editor)
+    upload = SimpleUploadedFile("exam.json", json.dumps(VALID).encode(), content_type="application/json")
+
+    response = client.post("/admin/quiz/exam/import/", {"file": upload})
+
+    exam = Exam.objects.get(slug="celery-101")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/quiz/exam/{exam.pk}/change/"
+
+
+def test_admin_import_lists_every_problem_and_writes_nothing(client: Client, editor: User) -> None:
+    client.force_login(editor)
+    bad = with_question(0, kind="essay")
+    bad["questions"][1]["choices"] = []
+    upload = SimpleUploadedFile("exam.json", json.dumps(bad).encode())
+
+    response = client.post("/admin/quiz/exam/import/", {"file": upload})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "questions[0].kind: must be &#x27;single&#x27; or &#x27;multiple&#x27;" in page
+    assert "questions[1].choices: must be a list of 2 to 10 choices" in page
+    assert not Exam.objects.exists()
+
+
+def test_admin_import_is_for_editors_only(client: Client, learner: User) -> None:
+    client.force_login(learner)
+
+    response = client.get("/admin/quiz/exam/import/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_editor_exports_and_publishes_exams_in_admin(client: Client, editor: User) -> None:
+    draft = make_exam("draft", published=False)
+    client.force_login(editor)
+
+    exported = client.post("/admin/quiz/exam/", {"action": "export_json", "_selected_action": [draft.pk]})
+    client.post("/admin/quiz/exam/", {"action": "publish", "_selected_action": [draft.pk]})
+
+    assert exported["Content-Disposition"] == 'attachment; filename="draft.json"'
+    assert json.loads(exported.content)["slug"] == "draft"
+    draft.refresh_from_db()
+    assert draft.is_published
+
+
+def test_the_exam_editor_shows_questions_and_choices_inline(client: Client, editor: User) -> None:
+    exam = make_exam("inline", questions=2)
+    client.force_login(editor)
+
+    page = client.get(f"/admin/quiz/exam/{exam.pk}/change/").content.decode()
+
+    assert "Question 2 of inline?" in page
+    assert page.count('value="Answer C"') == 2
