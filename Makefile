@@ -25,6 +25,7 @@ run: $(VENV)/.runtime
 	$(MANAGE) prepare_local_broker
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/pybabel compile --domain django --directory locale
 	$(MANAGE) load_demo
 	$(MANAGE) create_local_admin
 	@echo "Site:   http://127.0.0.1:8000/"
@@ -43,9 +44,11 @@ format: $(VENV)/.dev
 
 test: $(VENV)/.dev
 	scripts/ensure-services.sh
+	scripts/ensure-browser.sh
 	$(MAKE) lint
 	DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(BIN)/pybabel compile --domain django --directory locale --statistics
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
 
 clean:

@@ -21,7 +21,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def exam_list(request: HttpRequest) -> HttpResponse:
-    exams = Exam.objects.published().annotate(question_total=Count("questions")).prefetch_related("tags")
+    exams = (
+        Exam.objects.published().annotate(question_total=Count("questions")).prefetch_related("tags").order_by("title")
+    )
     query = request.GET.get("q", "").strip()
     if query:
         exams = exams.filter(Q(title__icontains=query) | Q(description__icontains=query))
