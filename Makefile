@@ -51,5 +51,11 @@ test: $(VENV)/.dev
 	$(BIN)/pybabel compile --domain django --directory locale --statistics
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
 
+# Benchmarks: not part of `make test`; figures go to BENCHMARKS.md with the command and date.
+bench: $(VENV)/.dev
+	scripts/ensure-services.sh
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python bench/pages.py
+
 clean:
 	rm -rf $(VENV) var

@@ -1,5 +1,5 @@
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,21 @@ from quiz.models import Question
 def selected_ids(value: int | list[int]) -> set[int]:
     """A cleaned answer field's value as a set of choice ids, for either kind of question."""
     return set(value) if isinstance(value, list) else {value}
+
+
+def submitted_ids(field: forms.BoundField) -> set[int]:
+    """The choice ids a bound field was given (valid or not), to keep them ticked on a redisplay."""
+    value = field.value()
+    values = value if isinstance(value, list) else [value]
+    return {int(item) for item in values if str(item).isdigit()}
+
+
+class ChoiceInputs(NamedTuple):
+    """What the choices template needs to draw one question's inputs."""
+
+    question: Question
+    field: forms.BoundField
+    ticked: set[int]
 
 
 def answer_field(question: Question) -> forms.Field:
@@ -34,8 +49,12 @@ class AttemptForm(forms.Form):
         for question in self.questions:
             self.fields[f"q{question.pk}"] = answer_field(question)
 
-    def bound_questions(self) -> list[tuple[Question, forms.BoundField]]:
-        return [(question, self[f"q{question.pk}"]) for question in self.questions]
+    def inputs(self) -> list[ChoiceInputs]:
+        inputs = []
+        for question in self.questions:
+            field = self[f"q{question.pk}"]
+            inputs.append(ChoiceInputs(question, field, submitted_ids(field)))
+        return inputs
 
     def selections(self) -> dict[int, set[int]]:
         """Selected choice ids per question id; only valid after is_valid()."""
@@ -60,6 +79,9 @@ class ReviewForm(forms.Form):
         self.question = question
         self.fields["answer"] = answer_field(question)
         self.order_fields(["answer", "confidence"])
+
+    def inputs(self) -> ChoiceInputs:
+        return ChoiceInputs(self.question, self["answer"], submitted_ids(self["answer"]))
 
     def selected(self) -> set[int]:
         return selected_ids(self.cleaned_data["answer"])
