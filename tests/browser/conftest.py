@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.processes import ROOT
@@ -20,17 +21,19 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls tests make
-    # between browser steps are still plain synchronous calls, so Django may allow them.
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    """A browser per test: while Playwright's sync API is open, this thread counts as running an
+    event loop, so the test's own ORM calls need Django's async-safety check relaxed, and only
+    for as long as the browser is open."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-    mp.undo()
+        # Connections the test opened while Playwright was open are kept apart from the thread's
+        # usual ones (asgiref's Local); close them here or the test database cannot be dropped.
+        connections.close_all()
 
 
 @pytest.fixture
