@@ -26,6 +26,7 @@ run: $(VENV)/.runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/pybabel compile --domain django --directory locale
+	$(MANAGE) setup_periodic_tasks
 	$(MANAGE) load_demo
 	$(MANAGE) create_local_admin
 	@echo "Site:   http://127.0.0.1:8000/"

@@ -32,6 +32,8 @@ class User(AbstractUser):
         help_text=_("Local hour (0-23) at which the daily review reminder is sent."),
     )
     reminders_enabled = models.BooleanField(_("email reminders"), default=True)
+    # Set when the welcome email is claimed for sending, so a task run twice sends it once.
+    welcome_email_sent = models.DateTimeField(null=True, blank=True, editable=False)
 
     def local_now(self) -> datetime:
         """Now, in the user's own time zone."""

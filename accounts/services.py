@@ -1,17 +1,71 @@
-"""Account use cases: signing up and changing the profile."""
+"""Account use cases: signing up, the welcome email, unsubscribing from reminders."""
 
 import logging
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from jobs.services import enqueue
+from notifications import email
 
 logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "accounts.unsubscribe"
+UNSUBSCRIBE_MAX_AGE = 90 * 24 * 3600  # older links still in an inbox show a clear "expired" page
 
 
 @transaction.atomic
 def register_user(*, username: str, email: str, password: str, language: str) -> User:
-    """Create a learner's account."""
+    """Create a learner's account; the welcome email goes out once the account is committed."""
+    from accounts.tasks import send_welcome_email  # accounts.tasks imports this module
+
     user = User.objects.create_user(username=username, email=email, password=password, language=language)
     logger.info("user %s signed up (language %s)", user.pk, language)
+    enqueue(send_welcome_email, user.pk)
     return user
+
+
+def unsubscribe_url(user: User) -> str:
+    token = signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[token])
+
+
+def user_from_unsubscribe_token(token: str) -> User:
+    """The user a token was made for; raises signing.BadSignature (or SignatureExpired) otherwise."""
+    user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    try:
+        return User.objects.get(pk=user_id)
+    except User.DoesNotExist:
+        raise signing.BadSignature("no such user") from None
+
+
+def turn_off_reminders(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(reminders_enabled=False)
+    logger.info("user %s turned reminders off", user.pk)
+
+
+def recipient(user: User) -> email.Recipient:
+    return email.Recipient(user.email, user.language, unsubscribe_url(user))
+
+
+def send_welcome_email(user_id: int) -> bool:
+    """Send the welcome email once; False when it was already sent (or the user has no address).
+
+    Raises email.MailServerUnavailable after releasing the claim, so a retry can send it.
+    """
+    user = User.objects.get(pk=user_id)
+    if not user.email or not User.objects.filter(pk=user_id, welcome_email_sent=None).update(
+        welcome_email_sent=timezone.now()
+    ):
+        return False
+    message = email.build(recipient(user), "welcome", {"username": user.username})
+    try:
+        report = email.send_all([message])
+    except email.MailServerUnavailable:
+        User.objects.filter(pk=user_id).update(welcome_email_sent=None)
+        raise
+    return bool(report.sent)

@@ -4,11 +4,13 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import LanguageForm, ProfileForm, SignupForm
@@ -51,6 +53,22 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, _("Profile saved."))
         return with_language(redirect("accounts:profile"), user.language)
     return render(request, "accounts/profile.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST here for one-click unsubscribe
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm (link scanners must not unsubscribe anyone); POST turns reminders off."""
+    try:
+        user = services.user_from_unsubscribe_token(token)
+    except signing.SignatureExpired:
+        return render(request, "accounts/unsubscribe.html", {"problem": "expired"}, status=400)
+    except signing.BadSignature:
+        return render(request, "accounts/unsubscribe.html", {"problem": "invalid"}, status=400)
+    if request.method == "POST":
+        services.turn_off_reminders(user)
+        return render(request, "accounts/unsubscribe.html", {"done": True})
+    return render(request, "accounts/unsubscribe.html", {"subscriber": user})
 
 
 @require_POST

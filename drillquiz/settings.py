@@ -148,8 +148,13 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DrillQuiz <noreply@drillquiz.local>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
+# The site's public address, for links in emails sent by workers (no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # Outside services; each is optional and the features that use them say so when unset.
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
+SLACK_RETRY_BASE_SECONDS = env.float("SLACK_RETRY_BASE_SECONDS", default=2.0)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
 TRANSLATION_PROVIDER = env.str("TRANSLATION_PROVIDER", default="pseudo")
 TRANSLATION_API_URL = env.str("TRANSLATION_API_URL", default="")
 TRANSLATION_API_KEY = env.str("TRANSLATION_API_KEY", default="")
@@ -192,6 +197,10 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "translations", "notif
 # Every task of ours is named here, so a new one cannot silently land on the wrong queue.
 CELERY_TASK_ROUTES = {
     "jobs.tasks.ping": {"queue": "default"},
+    "accounts.tasks.send_welcome_email": {"queue": "notifications"},
+    "notifications.tasks.send_slack_alert": {"queue": "notifications"},
+    "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},
+    "quiz.tasks.send_review_reminder_chunk": {"queue": "notifications"},
 }
 
 LOGGING = {

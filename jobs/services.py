@@ -1,5 +1,6 @@
-"""Starting background jobs on behalf of a user, and reading their state back."""
+"""Enqueueing background jobs after commit, and the state of jobs started by a user."""
 
+import logging
 from typing import Any
 
 from celery import Task
@@ -8,6 +9,17 @@ from django.db import transaction
 
 from accounts.models import User
 from jobs.models import TrackedJob
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task: Task, *args: Any) -> None:
+    """Enqueue task(*args) once the current transaction commits (at once outside one).
+
+    A worker never sees a row that is not committed or that gets rolled back, and a broker that
+    cannot take the job is logged instead of breaking the caller.
+    """
+    transaction.on_commit(lambda: task.apply_async(args), robust=True)
 
 
 @transaction.atomic

@@ -137,3 +137,30 @@ class ReviewItem(models.Model):
 
     def is_due(self, today: date) -> bool:
         return self.due <= today
+
+
+class ReviewReminder(models.Model):
+    """The one review reminder a user gets for one local day.
+
+    The row is claimed (SENDING, with the claiming run's token) before the email goes out, so a
+    retried chunk, a chunk delivered twice or a periodic task fired twice never sends it again.
+    """
+
+    class Status(models.TextChoices):
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        REFUSED = "refused", _("address refused")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    local_date = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENDING)
+    claim = models.UUIDField()
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "local_date"], name="one_reminder_per_local_day")]
+        indexes = [models.Index(fields=["claim"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.local_date} {self.status}"

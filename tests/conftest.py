@@ -1,14 +1,20 @@
 """The shared cast and the real pieces: PostgreSQL, Redis and a Celery worker in this process."""
 
+import socket
 from collections.abc import Iterator
+from contextlib import suppress
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping, which start_worker checks
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 from django.conf import settings
-from django.db import connection
-from pytest_django import DjangoDbBlocker
+from pytest_django import Settings
+from pytest_httpserver import HTTPServer
 
 from accounts.models import User
 from drillquiz.celery import app
@@ -33,16 +39,92 @@ def other_learner(db: None) -> User:
     return make_user("other")
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[WorkController]:
-    """A real worker consuming every queue from Redis, in a thread of this process.
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[WorkController]:
+    """A real worker consuming every queue from Redis, in a thread of this process, for one test.
 
-    Tasks it runs see only committed rows, so tests using it need django_db(transaction=True).
+    It sees only committed rows, so it comes with a transactional database; it starts on empty
+    queues and stops before the database is flushed, so no job of one test runs in another.
     """
     app.control.purge()
-    with (
-        django_db_blocker.unblock(),
-        start_worker(app, pool="solo", loglevel="WARNING", perform_ping_check=True) as worker,
-    ):
+    with start_worker(app, pool="solo", loglevel="WARNING", perform_ping_check=True) as worker:
         yield worker
-    connection.close()
+
+
+class Inbox:
+    """A real SMTP server's handler (aiosmtpd) that keeps what it receives, and can misbehave on cue."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refused_addresses: set[str] = set()
+        self.accept_only = -1  # after this many messages, answer DATA with a temporary failure
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Envelope, address: str, options: list
+    ) -> str:
+        if address in self.refused_addresses:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        if self.accept_only == len(self.messages):
+            return "451 4.3.0 Mail server busy, try again later"
+        assert isinstance(envelope.content, bytes)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+
+@pytest.fixture
+def smtp_server(settings: Settings) -> Iterator[tuple[Controller, Inbox]]:
+    """A real SMTP server in this process; the site (and the in-process worker) sends to it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_RETRY_BASE_SECONDS = 0.05
+    try:
+        yield controller, inbox
+    finally:
+        with suppress(AssertionError, RuntimeError):  # already stopped by the test
+            controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: tuple[Controller, Inbox]) -> Inbox:
+    return smtp_server[1]
+
+
+@pytest.fixture
+def slack_webhook(httpserver: HTTPServer, settings: Settings) -> HTTPServer:
+    """A real local HTTP server standing in for Slack's incoming webhook at /hook."""
+    settings.SLACK_WEBHOOK_URL = httpserver.url_for("/hook")
+    settings.SLACK_RETRY_BASE_SECONDS = 0.05
+    return httpserver
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point Celery at a closed port (it reads CELERY_BROKER_URL before its own settings), with a
+    fresh connection pool on the way in and out so no other test inherits the dead one."""
+    forget_broker_connections()
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://:hunter2-broker-password@127.0.0.1:1/0")
+    yield
+    monkeypatch.undo()
+    forget_broker_connections()
+
+
+def forget_broker_connections() -> None:
+    # Celery caches its connection and producer pools on first use; it has no public reset.
+    app._pool = None
+    app.amqp._producer_pool = None

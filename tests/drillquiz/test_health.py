@@ -27,11 +27,8 @@ def test_readyz_is_ok_when_database_cache_and_broker_answer(client: Client) -> N
 
 @pytest.mark.django_db
 def test_readyz_names_the_broker_when_its_port_is_closed(
-    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    client: Client, broker_down: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://:hunter2-broker-password@127.0.0.1:1/0")
-
     with caplog.at_level(logging.WARNING):
         response = client.get("/readyz")
 

@@ -1,0 +1,49 @@
+"""The one door to the outside world: Slack alerts, email and in-app notifications.
+
+Other apps call these functions; this app knows nothing of quizzes or backups.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from jobs.services import enqueue
+from notifications import slack
+from notifications.models import Level, Notification
+from notifications.tasks import send_slack_alert
+
+logger = logging.getLogger(__name__)
+
+
+def alert_slack(level: str, title: str, text: str = "", fields: dict[str, str] | None = None, link: str = "") -> None:
+    """Send a Slack alert in the background after commit; never raises, never waits for Slack."""
+    if not settings.SLACK_WEBHOOK_URL:
+        logger.info("Slack alert not sent (no SLACK_WEBHOOK_URL): [%s] %s", level, title)
+        return
+    enqueue(send_slack_alert, slack.message(level, title, text, fields, link))
+
+
+def notify_users(user_ids: Iterable[int], level: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+    """Create one in-app notification per user, in one query."""
+    return Notification.objects.bulk_create(
+        Notification(user_id=user_id, level=level, title=title, body=body, link=link) for user_id in user_ids
+    )
+
+
+def notify_staff(level: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+    """Notify every active staff member in the app."""
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
+    return notify_users(staff, level, title, body, link)
+
+
+def report_failed_task(task_name: str, task_id: str, error: str) -> None:
+    """The dead-letter path: a task failed for good. Tell staff in the app, and Slack once."""
+    title = f"Task failed: {task_name}"
+    link = f"/admin/django_celery_results/taskresult/?task_id={task_id}"
+    logger.error("task %s %s failed for good: %s", task_name, task_id, error)
+    notify_staff(Level.ERROR, title, body=error, link=link)
+    # A failure of the Slack task itself is not sent to Slack: that could only fail again.
+    if not task_name.startswith("notifications.tasks.send_slack_alert"):
+        alert_slack(Level.ERROR, title, fields={"task": task_name, "task id": task_id, "error": error})

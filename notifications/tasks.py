@@ -1,0 +1,27 @@
+import logging
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from jobs.retry import InvalidTaskArguments, retry_with_backoff
+from notifications import slack
+
+logger = logging.getLogger(__name__)
+
+SLACK_MAX_TRIES = 5
+
+
+@shared_task(bind=True, max_retries=SLACK_MAX_TRIES - 1, soft_time_limit=30, time_limit=45)
+def send_slack_alert(self: Task, payload: dict) -> str:
+    """Post one message to the Slack webhook; 429 waits for Retry-After, 5xx and network errors back off."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+        raise InvalidTaskArguments("payload must be a Slack message object with a 'text' string")
+    if not settings.SLACK_WEBHOOK_URL:
+        logger.info("Slack alert dropped: no SLACK_WEBHOOK_URL")
+        return "skipped"
+    try:
+        slack.post(settings.SLACK_WEBHOOK_URL, payload)
+    except slack.SlackRetryLater as error:
+        logger.warning("Slack alert not delivered (%s); retry %d", error, self.request.retries + 1)
+        raise retry_with_backoff(self, error, settings.SLACK_RETRY_BASE_SECONDS, after=error.after) from None
+    return "sent"
