@@ -2,7 +2,6 @@
 
 import socket
 from collections.abc import Iterator
-from contextlib import suppress
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -74,29 +73,49 @@ class Inbox:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
+    @staticmethod
+    def body(message: EmailMessage, subtype: str = "plain") -> str:
+        part = message.get_body(preferencelist=(subtype,))
+        assert part is not None, f"no text/{subtype} part"
+        return part.get_content()
+
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages if message["To"] == address]
 
 
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a fixed local port that a test can stop and start again."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @pytest.fixture
-def smtp_server(settings: Settings) -> Iterator[tuple[Controller, Inbox]]:
+def smtp_server(settings: Settings) -> Iterator[MailServer]:
     """A real SMTP server in this process; the site (and the in-process worker) sends to it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    server = MailServer()
+    server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_RETRY_BASE_SECONDS = 0.05
-    try:
-        yield controller, inbox
-    finally:
-        with suppress(AssertionError, RuntimeError):  # already stopped by the test
-            controller.stop()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def inbox(smtp_server: tuple[Controller, Inbox]) -> Inbox:
-    return smtp_server[1]
+def inbox(smtp_server: MailServer) -> Inbox:
+    return smtp_server.inbox
 
 
 @pytest.fixture
@@ -126,5 +145,5 @@ def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def forget_broker_connections() -> None:
     # Celery caches its connection and producer pools on first use; it has no public reset.
-    app._pool = None
-    app.amqp._producer_pool = None
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]

@@ -1,0 +1,85 @@
+"""A task that fails for good is kept in the results, told to Slack once and to staff in the app, and can be re-run."""
+
+import json
+import time
+
+from django.test import Client
+from django_celery_results.models import TaskResult
+from pytest_django import Settings
+from pytest_httpserver import HTTPServer
+
+from accounts.models import User
+from accounts.tasks import send_welcome_email
+from jobs.services import enqueue
+from notifications.models import Notification
+from tests.conftest import MailServer
+from tests.factories import make_user
+from tests.processes import wait_until
+
+WELCOME = "accounts.tasks.send_welcome_email"
+
+
+def failed(task_name: str) -> bool:
+    return TaskResult.objects.filter(task_name=task_name, status="FAILURE").exists()
+
+
+def slack_titles(server: HTTPServer) -> list[str]:
+    return [json.loads(request.data)["attachments"][0]["title"] for request, _ in server.log]
+
+
+def test_a_task_that_fails_after_its_last_retry_is_reported_once(
+    smtp_server: MailServer, slack_webhook: HTTPServer, celery_worker: object
+) -> None:
+    slack_webhook.expect_request("/hook").respond_with_data("ok")
+    admin = make_user("admin", is_staff=True)
+    learner = make_user("learner", email="learner-secret@example.com")
+    smtp_server.stop()
+
+    enqueue(send_welcome_email, learner.pk)
+
+    wait_until(lambda: failed(WELCOME), 30, "the welcome task to fail for good")
+    wait_until(lambda: len(slack_webhook.log) >= 1, 10, "the Slack alert")
+    time.sleep(0.5)
+    assert slack_titles(slack_webhook) == [f"Task failed: {WELCOME}"]
+    assert "learner-secret" not in slack_webhook.log[0][0].get_data(as_text=True)
+    notification = Notification.objects.get()
+    assert (notification.user, notification.level, notification.title) == (admin, "error", f"Task failed: {WELCOME}")
+    assert "MailServerUnavailable" in notification.body
+
+
+def test_a_task_given_bad_arguments_fails_at_once_without_retrying(
+    settings: Settings, smtp_server: MailServer, slack_webhook: HTTPServer, celery_worker: object
+) -> None:
+    settings.EMAIL_RETRY_BASE_SECONDS = 30  # a retry would show as a long wait
+    slack_webhook.expect_request("/hook").respond_with_data("ok")
+    started = time.monotonic()
+
+    enqueue(send_welcome_email, 424242)
+
+    wait_until(lambda: failed(WELCOME), 10, "the task to fail")
+    assert time.monotonic() - started < 10
+    result = TaskResult.objects.get(task_name=WELCOME)
+    assert "no user 424242" in result.result
+    wait_until(lambda: len(slack_webhook.log) == 1, 10, "the Slack alert")
+
+
+def test_an_admin_reruns_a_failed_task_with_the_same_arguments(
+    client: Client, smtp_server: MailServer, celery_worker: object
+) -> None:
+    admin = make_user("admin", is_staff=True, is_superuser=True)
+    learner = make_user("learner")
+    smtp_server.stop()
+    enqueue(send_welcome_email, learner.pk)
+    wait_until(lambda: failed(WELCOME), 30, "the welcome task to fail for good")
+    smtp_server.start()
+    result = TaskResult.objects.get(task_name=WELCOME)
+
+    client.force_login(admin)
+    response = client.post(
+        "/admin/django_celery_results/taskresult/", {"action": "rerun", "_selected_action": [result.pk]}, follow=True
+    )
+
+    assert "re-run as" in response.content.decode()
+    wait_until(lambda: len(smtp_server.inbox.messages) == 1, 20, "the re-run to send the email")
+    assert smtp_server.inbox.messages[0]["To"] == learner.email
+    assert User.objects.get(pk=learner.pk).welcome_email_sent is not None
