@@ -57,6 +57,7 @@ bench: $(VENV)/.dev
 	scripts/ensure-services.sh
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) var

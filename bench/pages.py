@@ -6,28 +6,19 @@ Usage: make bench  (or: .venv/bin/python bench/pages.py --duration 15 --connecti
 """
 
 import argparse
-import os
 import re
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/drillquiz_bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
-os.environ["DEBUG"] = "false"
+from common import ROOT, setup_django
 
-import django
-
-django.setup()
+setup_django()
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.management import call_command
 
 from quiz import services
 from tests.factories import make_exam, make_user, right_answers
@@ -37,7 +28,6 @@ PORT = 8765
 
 def prepare() -> tuple[str, dict[str, str]]:
     """A fresh benchmark database with a learner, an open attempt and a finished one."""
-    call_command("flush", "--noinput", verbosity=0)
     user = make_user("bench")
     exam = make_exam("bench-50", questions=50)
     open_attempt = services.start_attempt(user, exam)
@@ -74,8 +64,6 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     options = parser.parse_args()
 
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "drillquiz_bench"], capture_output=True)
-    call_command("migrate", verbosity=0)
     cookie, pages = prepare()
     server = subprocess.Popen(
         [

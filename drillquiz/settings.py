@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -193,7 +193,14 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "translations", "notifications", "backups")]
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
+# Each queue has its own exchange and routing key: with one shared key a direct exchange on
+# RabbitMQ would copy every job into every queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("default", "translations", "notifications", "backups")
+]
 # Every task of ours is named here, so a new one cannot silently land on the wrong queue.
 CELERY_TASK_ROUTES = {
     "jobs.tasks.ping": {"queue": "default"},

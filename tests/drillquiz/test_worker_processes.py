@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django_celery_results.models import TaskResult
-from kombu import Connection
+from kombu import Connection, Queue
+from kombu.exceptions import ChannelError
 
 from drillquiz.celery import app
 from jobs.tasks import ping
@@ -59,3 +61,27 @@ def test_a_worker_process_runs_jobs_and_answers_its_health_check(make_broker, tm
     assert health.returncode == 0, health.stdout + health.stderr
     assert "pong" in health.stdout
     assert f"[jobs.tasks.ping {result.id}] pong from" in log.read_text()
+
+
+def waiting_messages(queue: Queue) -> int:
+    try:
+        return queue.queue_declare(passive=True).message_count  # type: ignore[union-attr]
+    except ChannelError:  # Redis keeps no empty queue, so a passive declare of one fails
+        return 0
+
+
+@pytest.mark.parametrize("broker_url", [settings.CELERY_BROKER_URL, os.environ["RABBITMQ_TEST_URL"]])
+def test_a_job_lands_in_its_own_queue_only(broker_url: str) -> None:
+    queues = app.amqp.queues
+    with Connection(broker_url) as connection:
+        bound = {name: queue.bind(connection) for name, queue in queues.items()}
+        for queue in bound.values():
+            queue.declare()
+            queue.purge()
+        for task_name in ("jobs.tasks.ping", "notifications.tasks.send_slack_alert"):
+            app.send_task(task_name, args=[{"text": "x"}] if "slack" in task_name else [], connection=connection)
+        waiting = {name: waiting_messages(queue) for name, queue in bound.items()}
+        for queue in bound.values():
+            queue.purge()
+
+    assert waiting == {"default": 1, "translations": 0, "notifications": 1, "backups": 0}
