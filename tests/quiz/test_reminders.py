@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_results.models import TaskResult
+from pytest_django import Settings
 
 from accounts.models import User
 from jobs.retry import InvalidTaskArguments
@@ -232,3 +233,22 @@ def test_a_periodic_task_fired_twice_sends_each_learner_one_reminder(inbox: Inbo
     chunks_done = TaskResult.objects.filter(task_name="quiz.tasks.send_review_reminder_chunk", status="SUCCESS")
     wait_until(lambda: chunks_done.count() == 2, 20, "both fan-outs' chunks to finish")
     assert sorted(message["To"] for message in inbox.messages) == ["la@example.com", "seoul@example.com"]
+
+
+def test_the_chunk_task_retries_while_smtp_is_down_and_then_sends_once(
+    settings: Settings, smtp_server: MailServer, celery_worker: object
+) -> None:
+    settings.EMAIL_RETRY_BASE_SECONDS = 0.5
+    exam = make_exam("python", questions=2)
+    learner = make_user("learner")
+    due(learner, exam, learner.local_today())
+    smtp_server.stop()
+
+    enqueue(send_review_reminder_chunk, [[learner.pk, learner.local_today().isoformat()]])
+
+    retrying = TaskResult.objects.filter(task_name="quiz.tasks.send_review_reminder_chunk", status="RETRY")
+    wait_until(retrying.exists, 20, "the chunk to be retried")
+    smtp_server.start()
+    done = TaskResult.objects.filter(task_name="quiz.tasks.send_review_reminder_chunk", status="SUCCESS")
+    wait_until(done.exists, 30, "the chunk to succeed")
+    assert [message["To"] for message in smtp_server.inbox.messages] == ["learner@example.com"]
