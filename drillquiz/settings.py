@@ -156,8 +156,15 @@ SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
 SLACK_RETRY_BASE_SECONDS = env.float("SLACK_RETRY_BASE_SECONDS", default=2.0)
 EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
 TRANSLATION_PROVIDER = env.str("TRANSLATION_PROVIDER", default="pseudo")
+if TRANSLATION_PROVIDER not in {"pseudo", "libretranslate", "deepl", "openai"}:
+    raise SystemExit(
+        f"error: TRANSLATION_PROVIDER must be pseudo, libretranslate, deepl or openai, not {TRANSLATION_PROVIDER!r}."
+    )
 TRANSLATION_API_URL = env.str("TRANSLATION_API_URL", default="")
 TRANSLATION_API_KEY = env.str("TRANSLATION_API_KEY", default="")
+TRANSLATION_MODEL = env.str("TRANSLATION_MODEL", default="gpt-4o-mini")
+TRANSLATION_TIMEOUT = env.float("TRANSLATION_TIMEOUT", default=10.0)  # read timeout, seconds
+TRANSLATION_RETRY_BASE_SECONDS = env.float("TRANSLATION_RETRY_BASE_SECONDS", default=10.0)
 
 # Celery: Redis database 0 as broker by convention; kombu's filesystem transport otherwise.
 BROKER_DIR = VAR_DIR / "broker"
@@ -208,6 +215,9 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.send_slack_alert": {"queue": "notifications"},
     "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},
     "quiz.tasks.send_review_reminder_chunk": {"queue": "notifications"},
+    "quiz.tasks.save_translation_results": {"queue": "translations"},
+    "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
+    "quiz.tasks.translate_missing_batch": {"queue": "translations"},
 }
 
 LOGGING = {

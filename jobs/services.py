@@ -13,13 +13,13 @@ from jobs.models import TrackedJob
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task: Task, *args: Any) -> None:
+def enqueue(task: Task, *args: Any, task_id: str | None = None) -> None:
     """Enqueue task(*args) once the current transaction commits (at once outside one).
 
     A worker never sees a row that is not committed or that gets rolled back, and a broker that
     cannot take the job is logged instead of breaking the caller.
     """
-    transaction.on_commit(lambda: task.apply_async(args), robust=True)
+    transaction.on_commit(lambda: task.apply_async(args, task_id=task_id), robust=True)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
 import json
+from typing import TYPE_CHECKING
 
 import nested_admin
 from django import forms
@@ -9,8 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from jobs.services import enqueue
 from quiz import exam_io
-from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, Tag
+from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, Tag, Translation
+from quiz.tasks import translate_missing_batch
+from quiz.translation import backfill, registry, storage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
 
 
 class ChoiceInline(nested_admin.NestedTabularInline):
@@ -39,7 +46,8 @@ class ExamAdmin(nested_admin.NestedModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("tags",)
     inlines = [QuestionInline]
-    actions = ["publish", "unpublish", "export_json"]
+    actions = ["publish", "unpublish", "export_json", "translate_missing"]
+    readonly_fields = ("translation_status",)
     change_list_template = "admin/quiz/exam/change_list.html"
 
     def get_urls(self) -> list[URLPattern]:
@@ -63,6 +71,28 @@ class ExamAdmin(nested_admin.NestedModelAdmin):
                 return redirect("admin:quiz_exam_change", exam.pk)
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta}
         return render(request, "admin/quiz/exam/import.html", context, status=400 if form.errors else 200)
+
+    @admin.display(description=_("translations"))
+    def translation_status(self, exam: Exam) -> str:
+        """Per language: how many texts are fresh, stale or missing (and stale human ones)."""
+        if exam.pk is None:
+            return "-"
+        lines = []
+        for plan in backfill.plan_exam(exam, registry.languages()):
+            counts = plan.counts
+            lines.append(
+                f"{plan.language}: {counts['fresh']} fresh, {counts['stale']} stale, {counts['missing']} missing, "
+                f"{counts['human, stale']} human but stale"
+            )
+        return "; ".join(lines)
+
+    @admin.action(description=_("Translate missing and stale texts of the selected exams"), permissions=["change"])
+    def translate_missing(self, request: HttpRequest, queryset: QuerySet[Exam]) -> None:
+        count = 0
+        for source_language, language, keys in backfill.batches(backfill.plan(queryset)):
+            enqueue(translate_missing_batch, source_language, language, keys)
+            count += len(keys)
+        self.message_user(request, _("%(count)d texts queued for translation.") % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Publish selected exams"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Exam]) -> None:
@@ -109,3 +139,71 @@ class ReviewItemAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "question__text")
     list_select_related = ("user", "question")
     raw_id_fields = ("user", "question")
+
+
+class FreshnessFilter(admin.SimpleListFilter):
+    title = _("freshness")
+    parameter_name = "freshness"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+        return [("stale", _("stale (source changed)")), ("fresh", _("fresh"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Translation]) -> QuerySet[Translation]:
+        if self.value() not in {"stale", "fresh"}:
+            return queryset
+        stale = storage.stale_ids(queryset.only("id", "model", "object_id", "field", "source_hash"))
+        return queryset.filter(pk__in=stale) if self.value() == "stale" else queryset.exclude(pk__in=stale)
+
+
+@admin.register(Translation)
+class TranslationAdmin(admin.ModelAdmin):
+    """Editors correct machine translations here; a saved translation becomes human and is never replaced."""
+
+    list_display = ("model", "object_id", "field", "language", "origin", "provider", "short_text", "updated")
+    list_filter = ("language", "origin", "model", FreshnessFilter)
+    search_fields = ("text",)
+    fields = ("model", "object_id", "field", "language", "source_text", "text", "origin", "provider", "updated")
+    readonly_fields = ("model", "object_id", "field", "language", "source_text", "origin", "provider", "updated")
+    actions = ["retranslate"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # translations are made by the site or the backfill, then corrected here
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj: Translation) -> str:
+        return obj.text[:80]
+
+    @admin.display(description=_("source text"))
+    def source_text(self, obj: Translation) -> str:
+        sources = storage.current_sources([(obj.model, obj.object_id, obj.field)])
+        return sources[(obj.model, obj.object_id, obj.field)]
+
+    def save_model(self, request: HttpRequest, obj: Translation, form: forms.ModelForm, change: bool) -> None:
+        obj.origin = Translation.Origin.HUMAN
+        obj.provider = f"editor:{request.user.get_username()}"
+        obj.source_hash = registry.source_hash(self.source_text(obj))
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Re-translate the selected machine translations"), permissions=["change"])
+    def retranslate(self, request: HttpRequest, queryset: QuerySet[Translation]) -> None:
+        machine = queryset.filter(origin=Translation.Origin.MACHINE)
+        count = queue_retranslation(machine)
+        self.message_user(request, _("%(count)d texts queued for translation.") % {"count": count}, messages.SUCCESS)
+
+
+def queue_retranslation(rows: QuerySet[Translation]) -> int:
+    """Queue machine translation of these rows' fields, grouped by the exam's source language."""
+    groups: dict[tuple[str, str], list[list]] = {}
+    for row in rows:
+        source_language = exam_language(row)
+        groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
+    for (source_language, language), keys in groups.items():
+        for start in range(0, len(keys), backfill.BATCH_SIZE):
+            enqueue(translate_missing_batch, source_language, language, keys[start : start + backfill.BATCH_SIZE])
+    return sum(len(keys) for keys in groups.values())
+
+
+def exam_language(row: Translation) -> str:
+    model = registry.BY_LABEL[row.model]
+    path = {Exam: "source_language", Question: "exam__source_language", Choice: "question__exam__source_language"}
+    return model._default_manager.filter(pk=row.object_id).values_list(path[model], flat=True).get()

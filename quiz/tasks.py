@@ -2,10 +2,12 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from jobs.retry import retry_with_backoff
+from jobs.retry import InvalidTaskArguments, retry_with_backoff
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
 from quiz import reminders
+from quiz.translation import backfill, registry, storage
+from quiz.translation.providers import ProviderError
 
 
 @shared_task(soft_time_limit=120, time_limit=150)
@@ -29,3 +31,38 @@ def send_review_reminder_chunk(self: Task, pairs: list) -> dict:
         # come back once its claim has either turned into "sent" or gone stale.
         raise self.retry(countdown=reminders.STALE_CLAIM.total_seconds())
     return vars(report)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def batch_save_translation_results(language: str, provider: str, entries: list) -> int:
+    """Store the machine translations a page showed (many objects); returns how many were written."""
+    if not isinstance(provider, str):
+        raise InvalidTaskArguments("provider must be a string")
+    return storage.save_machine_translations(language, provider, storage.parse_entries(entries, language))
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def save_translation_results(
+    model: str, object_id: int, language: str, fields: list, texts: list, source_hashes: list, provider: str
+) -> int:
+    """Store machine translations of several fields of one object."""
+    lists = (fields, texts, source_hashes)
+    if not all(isinstance(value, list) for value in lists) or len({len(value) for value in lists}) != 1:
+        raise InvalidTaskArguments("fields, texts and source_hashes must be lists of the same length")
+    entries = [
+        {"model": model, "id": object_id, "field": name, "text": text, "hash": source_hash}
+        for name, text, source_hash in zip(fields, texts, source_hashes, strict=True)
+    ]
+    return batch_save_translation_results(language, provider, entries)
+
+
+@shared_task(bind=True, max_retries=3, soft_time_limit=120, time_limit=150)
+def translate_missing_batch(self: Task, source_language: str, language: str, keys: list) -> dict:
+    """Backfill: translate and store one batch of missing or stale fields."""
+    if source_language not in registry.languages() or language not in registry.languages():
+        raise InvalidTaskArguments(f"unknown language in {source_language!r} -> {language!r}")
+    parsed = backfill.parse_keys(keys)
+    try:
+        return backfill.translate_batch(source_language, language, parsed)
+    except ProviderError as error:
+        raise retry_with_backoff(self, error, settings.TRANSLATION_RETRY_BASE_SECONDS) from None

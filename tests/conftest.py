@@ -12,6 +12,7 @@ from aiosmtpd.smtp import Envelope
 from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 from django.conf import settings
+from django.core.cache import cache
 from pytest_django import Settings
 from pytest_httpserver import HTTPServer
 
@@ -26,6 +27,12 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit("error: tests need PostgreSQL; run them with `make test` (it sets DATABASE_URL).", 2)
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.exit("error: tests need Redis as broker; run them with `make test`.", 2)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Every test starts with an empty cache (Redis database 1): no translation or lock of another test."""
+    cache.clear()
 
 
 @pytest.fixture

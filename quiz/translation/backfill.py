@@ -1,0 +1,113 @@
+"""Finding every missing or stale translation, and translating it through the queue in batches."""
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from jobs.retry import InvalidTaskArguments
+from quiz.models import Choice, Exam, Question, Translation
+from quiz.translation import providers, registry, storage
+
+BATCH_SIZE = 50
+
+
+@dataclass
+class Plan:
+    """Work for one exam and language: keys to translate, and the counts for editors."""
+
+    exam: Exam
+    language: str
+    todo: list[storage.Key] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # fresh, stale, missing, human-stale
+
+
+def objects_of(exam: Exam) -> list:
+    questions = list(Question.objects.filter(exam=exam))
+    choices = list(Choice.objects.filter(question__exam=exam))
+    return [exam, *questions, *choices]
+
+
+def plan_exam(exam: Exam, languages: list[str]) -> list[Plan]:
+    """What is fresh, stale or missing for each target language of one exam (3 + languages queries)."""
+    objects = objects_of(exam)
+    plans = []
+    for language in languages:
+        if language == exam.source_language:
+            continue
+        plan = Plan(exam, language)
+        stored = storage.stored_for(objects, language)
+        for obj in objects:
+            for name in registry.FIELDS[type(obj)]:
+                source = getattr(obj, name)
+                if not source:
+                    continue
+                key = (registry.label(type(obj)), obj.pk, name)
+                row = stored.get(key)
+                if row is not None and row.source_hash == registry.source_hash(source):
+                    plan.counts["fresh"] += 1
+                elif row is not None and row.origin == Translation.Origin.HUMAN:
+                    plan.counts["human, stale"] += 1  # an editor's to update; never machine-translated over
+                else:
+                    plan.counts["stale" if row is not None else "missing"] += 1
+                    plan.todo.append(key)
+        plans.append(plan)
+    return plans
+
+
+def plan(exams: QuerySet[Exam], language: str | None = None) -> list[Plan]:
+    languages = [language] if language else registry.languages()
+    return [item for exam in exams for item in plan_exam(exam, languages)]
+
+
+def batches(plans: list[Plan]) -> list[tuple[str, str, list[list]]]:
+    """(source language, target language, keys as JSON) task arguments, BATCH_SIZE keys at a time."""
+    work = []
+    for item in plans:
+        keys = [list(key) for key in item.todo]
+        for start in range(0, len(keys), BATCH_SIZE):
+            work.append((item.exam.source_language, item.language, keys[start : start + BATCH_SIZE]))
+    return work
+
+
+def claim_batch(source_language: str, language: str, keys: list[list]) -> bool:
+    """True the first time this exact batch is asked for within an hour: a rerun of an interrupted
+    backfill does not queue again what is still waiting in the queue."""
+    fingerprint = hashlib.sha256(repr((source_language, language, keys)).encode()).hexdigest()
+    return cache.add(f"translation-backfill:{fingerprint}", 1, 3600)
+
+
+def parse_keys(raw: object) -> list[storage.Key]:
+    if not isinstance(raw, list) or not raw:
+        raise InvalidTaskArguments("keys must be a non-empty list of [model, id, field]")
+    keys = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 3 and type(item[1]) is int):
+            raise InvalidTaskArguments(f"a key is [model, id, field]: {item!r:.200}")
+        if not registry.is_registered(item[0], item[2]):
+            raise InvalidTaskArguments(f"({item[0]!r}, {item[2]!r}) is not a translated field")
+        keys.append((item[0], item[1], item[2]))
+    return keys
+
+
+def translate_batch(source_language: str, language: str, keys: list[storage.Key]) -> dict[str, int]:
+    """Translate and save one batch; fields an editor translated are left alone."""
+    sources = storage.current_sources(keys)
+    stored = {
+        (row.model, row.object_id, row.field): row
+        for row in Translation.objects.filter(
+            language=language, origin=Translation.Origin.HUMAN, model__in={key[0] for key in keys}
+        ).filter(object_id__in={key[1] for key in keys})
+    }
+    todo = [key for key in keys if key not in stored and sources[key]]
+    provider = providers.configured()
+    texts = [sources[key] for key in todo]
+    translated = provider.translate(texts, source_language, language) if texts else []
+    entries = [
+        storage.Entry(*key, text=text, source_hash=registry.source_hash(sources[key]))
+        for key, text in zip(todo, translated, strict=True)
+    ]
+    written = storage.save_machine_translations(language, provider.name, entries) if entries else 0
+    return {"translated": written, "skipped_human": len(keys) - len(todo)}

@@ -1,0 +1,33 @@
+"""Which (model, field) pairs are translated. Nothing else may ever be written as a translation."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+from quiz.models import Choice, Exam, Question
+
+FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Exam: ("title", "description"),
+    Question: ("text", "explanation"),
+    Choice: ("text",),
+}
+BY_LABEL: dict[str, type[models.Model]] = {model._meta.label_lower: model for model in FIELDS}
+
+
+def label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def is_registered(model_label: str, field: str) -> bool:
+    model = BY_LABEL.get(model_label)
+    return model is not None and field in FIELDS[model]
+
+
+def languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def source_hash(text: str) -> str:
+    """What a translation remembers of the text it was made from."""
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,150 @@
+"""Reading and writing stored translations: validated, in bulk, and never over a human's work."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jobs.retry import InvalidTaskArguments
+from quiz.models import Translation
+from quiz.translation import registry
+
+UPSERT_BATCH = 500
+# INSERT ... ON CONFLICT DO UPDATE ... WHERE: one statement per batch that never touches a human row,
+# even one an editor saves while this runs (PostgreSQL and SQLite both speak it). Only the table
+# name and placeholders are formatted in; every value is a parameter.
+UPSERT_SQL = (
+    "INSERT INTO {table} (model, object_id, field, language, text, source_hash, origin, provider, updated) "
+    "VALUES {values} ON CONFLICT (model, object_id, field, language) DO UPDATE SET "
+    "text = excluded.text, source_hash = excluded.source_hash, provider = excluded.provider, "
+    "updated = excluded.updated WHERE {table}.origin = %s"
+)
+Key = tuple[str, int, str]  # (model label, object id, field)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One machine-translated field of one object, as the save tasks carry it."""
+
+    model: str
+    object_id: int
+    field: str
+    text: str
+    source_hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "id": self.object_id,
+            "field": self.field,
+            "text": self.text,
+            "hash": self.source_hash,
+        }
+
+
+def parse_entries(raw: Any, language: Any) -> list[Entry]:
+    """Task arguments into entries; InvalidTaskArguments for anything not registered or malformed."""
+    if language not in registry.languages():
+        raise InvalidTaskArguments(f"unknown language {language!r}; known: {', '.join(registry.languages())}")
+    if not isinstance(raw, list) or not raw:
+        raise InvalidTaskArguments("entries must be a non-empty list")
+    entries = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) != {"model", "id", "field", "text", "hash"}:
+            raise InvalidTaskArguments(f"an entry needs exactly model, id, field, text and hash: {item!r:.200}")
+        if not registry.is_registered(item["model"], item["field"]):
+            raise InvalidTaskArguments(f"({item['model']!r}, {item['field']!r}) is not a translated field")
+        if type(item["id"]) is not int or not isinstance(item["text"], str) or not isinstance(item["hash"], str):
+            raise InvalidTaskArguments(f"id must be an integer and text and hash strings: {item!r:.200}")
+        entries.append(Entry(item["model"], item["id"], item["field"], item["text"], item["hash"]))
+    return entries
+
+
+def current_sources(keys: Iterable[Key]) -> dict[Key, str]:
+    """The current source text of each key, one query per model; InvalidTaskArguments if an object is gone."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for model_label, object_id, _field in keys:
+        wanted[model_label].add(object_id)
+    sources: dict[Key, str] = {}
+    for model_label, ids in wanted.items():
+        model = registry.BY_LABEL[model_label]
+        fields = registry.FIELDS[model]
+        rows = model._default_manager.filter(pk__in=ids).values_list("pk", *fields)
+        found = {row[0]: row[1:] for row in rows}
+        if missing := ids - set(found):
+            raise InvalidTaskArguments(f"no {model_label} with id {', '.join(map(str, sorted(missing)))}")
+        for object_id, values in found.items():
+            for field, value in zip(fields, values, strict=True):
+                sources[(model_label, object_id, field)] = value
+    return sources
+
+
+def save_machine_translations(language: str, provider: str, entries: list[Entry]) -> int:
+    """Upsert machine translations in bulk; returns how many were written.
+
+    An entry whose source changed since it was translated is dropped (the next view translates the
+    new text); a human translation is kept (the upsert only updates machine rows). Safe to run twice.
+    """
+    sources = current_sources((entry.model, entry.object_id, entry.field) for entry in entries)
+    fresh = [
+        entry
+        for entry in entries
+        if registry.source_hash(sources[(entry.model, entry.object_id, entry.field)]) == entry.source_hash
+    ]
+    if fresh:
+        upsert(language, provider, fresh)
+    return len(fresh)
+
+
+@transaction.atomic
+def upsert(language: str, provider: str, entries: list[Entry]) -> None:
+    table = connection.ops.quote_name(Translation._meta.db_table)
+    now = timezone.now()
+    for start in range(0, len(entries), UPSERT_BATCH):
+        batch = entries[start : start + UPSERT_BATCH]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+        params: list[Any] = []
+        for entry in batch:
+            params += [entry.model, entry.object_id, entry.field, language, entry.text, entry.source_hash]
+            params += [Translation.Origin.MACHINE, provider, now]
+        with connection.cursor() as cursor:
+            cursor.execute(UPSERT_SQL.format(table=table, values=values), [*params, Translation.Origin.MACHINE])
+
+
+def stored_for(objects: Iterable[models.Model], language: str) -> dict[Key, Translation]:
+    """Every stored translation of these objects' registered fields in language, in one query."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for obj in objects:
+        ids[registry.label(type(obj))].add(obj.pk)
+    if not ids:
+        return {}
+    which = Q()
+    for model_label, object_ids in ids.items():
+        which |= Q(model=model_label, object_id__in=object_ids)
+    rows = Translation.objects.filter(which, language=language)
+    return {(row.model, row.object_id, row.field): row for row in rows}
+
+
+def stale_ids(rows: Iterable[Translation]) -> set[int]:
+    """Ids of the translations whose source text changed since they were made (or whose object is gone)."""
+    rows = list(rows)
+    sources: dict[Key, str] = {}
+    by_model: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        by_model[row.model].add(row.object_id)
+    for model_label, ids in by_model.items():
+        model = registry.BY_LABEL.get(model_label)
+        if model is None:
+            continue
+        fields = registry.FIELDS[model]
+        for object_id, *values in model._default_manager.filter(pk__in=ids).values_list("pk", *fields):
+            sources.update({(model_label, object_id, name): value for name, value in zip(fields, values, strict=True)})
+    return {
+        row.pk
+        for row in rows
+        if registry.source_hash(sources.get((row.model, row.object_id, row.field), "")) != row.source_hash
+    }
