@@ -77,6 +77,7 @@ def test_a_slow_slack_is_given_up_after_the_timeout(httpserver: HTTPServer) -> N
         slack.post(httpserver.url_for("/slow"), slack_payload())
 
     assert time.monotonic() - started < slack.TIMEOUT_SECONDS + 1
+    wait_until(lambda: len(httpserver.log) == 1, 5, "the slow handler to finish, so it logs in this test")
 
 
 def test_a_closed_port_is_a_passing_failure_and_hides_the_url() -> None:

@@ -1,0 +1,371 @@
+"""Content in the reader's language: translated on view in one call, saved in the background, never over an editor."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_celery_results.models import TaskResult
+from pytest_django import Settings
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from accounts.models import User
+from jobs.retry import InvalidTaskArguments
+from jobs.services import enqueue
+from quiz import services
+from quiz.models import Exam, Question, Translation
+from quiz.tasks import batch_save_translation_results, save_translation_results
+from quiz.translation import registry, storage
+from tests.factories import make_exam, make_user
+from tests.processes import ROOT, process_env, wait_until
+
+
+def english(request: Request) -> Response:
+    texts = json.loads(request.data)["q"]
+    return Response(json.dumps({"translatedText": [f"EN {text}" for text in texts]}), content_type="application/json")
+
+
+@pytest.fixture
+def provider(settings: Settings, httpserver: HTTPServer) -> HTTPServer:
+    """A LibreTranslate-compatible stand-in that 'translates' by prefixing EN."""
+    httpserver.expect_request("/translate").respond_with_handler(english)
+    settings.TRANSLATION_PROVIDER = "libretranslate"
+    settings.TRANSLATION_API_URL = httpserver.url_for("/")
+    settings.TRANSLATION_RETRY_BASE_SECONDS = 0.05
+    return httpserver
+
+
+def korean_exam(questions: int = 2, slug: str = "k8s") -> Exam:
+    return make_exam(
+        slug, questions=questions, title="쿠버네티스 기초", description="파드와 서비스", source_language="ko"
+    )
+
+
+def take(client: Client, user: User, exam: Exam) -> str:
+    """Open an attempt and return the take page's URL."""
+    client.force_login(user)
+    attempt = services.start_attempt(user, exam)
+    return f"/attempts/{attempt.pk}/"
+
+
+def view_in_english(client: Client, url: str) -> str:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_english_view_of_a_korean_exam_is_translated_stored_by_the_worker_and_then_read_from_the_database(
+    client: Client, provider: HTTPServer, celery_worker: object
+) -> None:
+    exam = korean_exam()
+    url = take(client, make_user("reader"), exam)
+
+    page = view_in_english(client, url)
+
+    assert "EN 쿠버네티스 기초" in page
+    assert "EN Answer A" in page
+    assert len(provider.log) == 1  # one batched call for the whole page
+    texts = len(json.loads(provider.log[0][0].data)["q"])
+    wait_until(lambda: Translation.objects.count() >= texts, 20, "the worker to store the translations")
+    cache.clear()
+    again = view_in_english(client, url)
+    assert "EN 쿠버네티스 기초" in again
+    assert len(provider.log) == 1
+
+
+def test_the_next_viewer_uses_the_cache_before_the_save_lands(
+    client: Client, provider: HTTPServer, learner: User
+) -> None:
+    url = take(client, learner, korean_exam())
+
+    view_in_english(client, url)
+    view_in_english(client, url)
+
+    assert len(provider.log) == 1
+    assert not Translation.objects.exists()  # the save runs after the response, in a worker
+
+
+def test_many_viewers_enqueue_the_save_once(
+    client: Client, provider: HTTPServer, learner: User, django_capture_on_commit_callbacks
+) -> None:
+    url = take(client, learner, korean_exam())
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        for _ in range(3):
+            view_in_english(client, url)
+
+    assert len(enqueued) == 1
+
+
+def test_a_source_edit_makes_the_translation_stale_and_the_next_view_refreshes_it(
+    client: Client, provider: HTTPServer, learner: User
+) -> None:
+    exam = korean_exam()
+    url = take(client, learner, exam)
+    view_in_english(client, url)
+    storage.save_machine_translations("en", "libretranslate", page_entries(client, url))
+    question = exam.questions.first()
+    assert question is not None
+    question.text = "서비스는 무엇인가요?"
+    question.save()
+
+    page = view_in_english(client, url)
+
+    assert "EN 서비스는 무엇인가요?" in page
+    assert json.loads(provider.log[-1][0].data)["q"] == ["서비스는 무엇인가요?"]
+
+
+def page_entries(client: Client, url: str) -> list[storage.Entry]:
+    """The entries the page would save, re-derived from the provider's cached answers."""
+    exam = Exam.objects.get()
+    entries = []
+    for obj in [exam, *Question.objects.all(), *[c for q in Question.objects.all() for c in q.choices.all()]]:
+        for name in registry.FIELDS[type(obj)]:
+            source = getattr(obj, name)
+            if source:
+                key = (registry.label(type(obj)), obj.pk, name)
+                entries.append(storage.Entry(*key, text=f"EN {source}", source_hash=registry.source_hash(source)))
+    return entries
+
+
+def test_a_provider_outage_shows_the_source_text_with_a_notice_and_saves_nothing(
+    client: Client, settings: Settings, learner: User, django_capture_on_commit_callbacks
+) -> None:
+    settings.TRANSLATION_PROVIDER, settings.TRANSLATION_API_URL = "libretranslate", "http://127.0.0.1:1/"
+    url = take(client, learner, korean_exam())
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        page = view_in_english(client, url)
+
+    assert "쿠버네티스 기초" in page
+    assert "Machine translation is not available right now" in page
+    assert enqueued == []
+
+
+def test_the_pseudo_provider_is_labelled_on_the_page(client: Client, learner: User) -> None:
+    url = take(client, learner, korean_exam())
+
+    page = view_in_english(client, url)
+
+    assert "[en] 쿠버네티스 기초" in page
+    assert "pseudo-translation (development only)" in page
+
+
+def test_a_page_loads_its_translations_in_a_constant_number_of_queries(
+    client: Client, provider: HTTPServer, learner: User
+) -> None:
+    counts = []
+    for size in (5, 40):
+        exam = korean_exam(size, slug=f"k8s-{size}")
+        url = take(client, learner, exam)
+        view_in_english(client, url)
+        storage.save_machine_translations("en", "libretranslate", [e for e in page_entries_for(exam)])
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            view_in_english(client, url)
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1], counts
+
+
+def page_entries_for(exam: Exam) -> list[storage.Entry]:
+    objects = [exam, *exam.questions.all()]
+    objects += [choice for question in exam.questions.all() for choice in question.choices.all()]
+    return [
+        storage.Entry(
+            registry.label(type(obj)),
+            obj.pk,
+            name,
+            f"EN {getattr(obj, name)}",
+            registry.source_hash(getattr(obj, name)),
+        )
+        for obj in objects
+        for name in registry.FIELDS[type(obj)]
+        if getattr(obj, name)
+    ]
+
+
+def test_a_human_translation_is_never_overwritten_by_a_machine_one(db: None) -> None:
+    exam = korean_exam(1)
+    source = registry.source_hash(exam.title)
+    Translation.objects.create(
+        model="quiz.exam",
+        object_id=exam.pk,
+        field="title",
+        language="en",
+        text="Kubernetes Basics",
+        source_hash=source,
+        origin="human",
+        provider="editor:kim",
+    )
+
+    written = batch_save_translation_results(
+        "en",
+        "libretranslate",
+        [{"model": "quiz.exam", "id": exam.pk, "field": "title", "text": "EN machine", "hash": source}],
+    )
+
+    assert written == 1
+    assert Translation.objects.get().text == "Kubernetes Basics"
+
+
+def test_saving_twice_leaves_one_row_per_field(db: None) -> None:
+    exam = korean_exam(1)
+    entries = [entry.as_json() for entry in page_entries_for(exam)]
+
+    batch_save_translation_results("en", "pseudo", entries)
+    batch_save_translation_results("en", "pseudo", entries)
+
+    assert Translation.objects.count() == len(entries)
+
+
+def test_the_one_object_task_saves_several_fields(db: None) -> None:
+    exam = korean_exam(1)
+    hashes = [registry.source_hash(exam.title), registry.source_hash(exam.description)]
+
+    save_translation_results("quiz.exam", exam.pk, "en", ["title", "description"], ["Basics", "Pods"], hashes, "deepl")
+
+    assert dict(Translation.objects.values_list("field", "text")) == {"title": "Basics", "description": "Pods"}
+
+
+def entry(model: str = "quiz.exam", object_id: int = 0, field: str = "title") -> dict:
+    return {"model": model, "id": object_id, "field": field, "text": "x", "hash": "h"}
+
+
+BAD_SAVES = {
+    "unregistered model": (
+        lambda pk: batch_save_translation_results("en", "x", [entry("auth.user", pk, "username")]),
+        "('auth.user', 'username') is not a translated field",
+    ),
+    "unknown field": (
+        lambda pk: batch_save_translation_results("en", "x", [entry(object_id=pk, field="slug")]),
+        "('quiz.exam', 'slug') is not a translated field",
+    ),
+    "mismatched count": (
+        lambda pk: save_translation_results("quiz.exam", pk, "en", ["title", "description"], ["one"], ["h"], "x"),
+        "same length",
+    ),
+    "missing object": (
+        lambda pk: batch_save_translation_results("en", "x", [entry(object_id=999999)]),
+        "no quiz.exam with id 999999",
+    ),
+    "unknown language": (
+        lambda pk: batch_save_translation_results("fr", "x", [entry(object_id=pk)]),
+        "unknown language 'fr'",
+    ),
+    "not a list": (lambda pk: batch_save_translation_results("en", "x", "not a list"), "non-empty list"),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("case", BAD_SAVES)
+def test_bad_task_arguments_write_nothing_and_fail_with_a_clear_error(db: None, case: str) -> None:
+    exam = korean_exam(1)
+    call, problem = BAD_SAVES[case]
+
+    with pytest.raises(InvalidTaskArguments, match=re.escape(problem)):
+        call(exam.pk)
+
+    assert not Translation.objects.exists()
+
+
+def test_a_bad_save_fails_once_in_the_worker_without_retrying(celery_worker: object) -> None:
+    enqueue(
+        batch_save_translation_results,
+        "en",
+        "x",
+        [{"model": "auth.user", "id": 1, "field": "password", "text": "x", "hash": "h"}],
+    )
+
+    failed = TaskResult.objects.filter(task_name="quiz.tasks.batch_save_translation_results", status="FAILURE")
+    wait_until(failed.exists, 20, "the task to fail")
+    assert "is not a translated field" in failed.get().result
+    assert not Translation.objects.exists()
+
+
+def test_the_backfill_translates_everything_through_the_queue_and_keeps_human_work(
+    provider: HTTPServer, celery_worker: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exam = korean_exam(3)
+    make_exam("english-one", questions=1)  # English source: translated into Korean
+    Translation.objects.create(
+        model="quiz.exam",
+        object_id=exam.pk,
+        field="title",
+        language="en",
+        text="Kubernetes Basics",
+        source_hash=registry.source_hash(exam.title),
+        origin="human",
+        provider="editor:kim",
+    )
+
+    call_command("translate_missing", "--language", "en")
+
+    out = capsys.readouterr().out
+    expected = len(page_entries_for(exam)) - 1
+    assert f"{expected} texts to translate" in out
+    assert f"Done: {expected} translated, 0 skipped (human), 0 failed." in out
+    assert Translation.objects.get(field="title", model="quiz.exam", object_id=exam.pk).text == "Kubernetes Basics"
+    assert Translation.objects.filter(language="en", origin="machine").count() == expected
+    call_command("translate_missing", "--language", "en")
+    assert "0 texts to translate" in capsys.readouterr().out
+
+
+def test_the_backfill_dry_run_counts_and_enqueues_nothing(
+    db: None, capsys: pytest.CaptureFixture[str], django_capture_on_commit_callbacks
+) -> None:
+    korean_exam(2)
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        call_command("translate_missing", "--dry-run")
+
+    assert "texts to translate" in capsys.readouterr().out
+    assert enqueued == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--language", "xx"], "unknown language 'xx'"), (["--exam", "999999"], "no exam with id 999999")],
+)
+def test_the_backfill_refuses_bad_options_with_one_line(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "translate_missing", *args],
+        cwd=ROOT,
+        env=process_env(),
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 1
+    assert (
+        result.stderr == f"CommandError: {message}; choose one of ko, en\n"
+        if "language" in message
+        else result.stderr == f"CommandError: {message}\n"
+    )
+
+
+def test_editors_see_completeness_and_a_corrected_translation_becomes_human(client: Client, db: None) -> None:
+    exam = korean_exam(1)
+    batch_save_translation_results("en", "pseudo", [entry.as_json() for entry in page_entries_for(exam)])
+    exam.description = "바뀐 설명"
+    exam.save()
+    client.force_login(make_user("editor", is_staff=True, is_superuser=True))
+
+    page = client.get(f"/admin/quiz/exam/{exam.pk}/change/").content.decode()
+    assert "en: 7 fresh, 1 stale, 0 missing, 0 human but stale" in page
+    stale = client.get("/admin/quiz/translation/?freshness=stale").context["cl"].result_list
+    assert [row.field for row in stale] == ["description"]
+
+    row = Translation.objects.get(field="title", model="quiz.exam")
+    response = client.post(f"/admin/quiz/translation/{row.pk}/change/", {"text": "Kubernetes Basics"})
+
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.text, row.origin, row.provider) == ("Kubernetes Basics", "human", "editor:editor")
