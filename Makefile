@@ -58,6 +58,7 @@ bench: $(VENV)/.dev
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/translations.py --rounds 100
 
 clean:
 	rm -rf $(VENV) var

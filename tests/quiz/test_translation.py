@@ -369,3 +369,23 @@ def test_editors_see_completeness_and_a_corrected_translation_becomes_human(clie
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.text, row.origin, row.provider) == ("Kubernetes Basics", "human", "editor:editor")
+
+
+def test_editors_queue_translation_of_stale_texts_from_admin(
+    client: Client, db: None, django_capture_on_commit_callbacks
+) -> None:
+    exam = korean_exam(1)
+    batch_save_translation_results("en", "pseudo", [entry.as_json() for entry in page_entries_for(exam)])
+    exam.description = "바뀐 설명"
+    exam.save()
+    stale = Translation.objects.get(field="description")
+    client.force_login(make_user("editor", is_staff=True, is_superuser=True))
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        from_list = client.post("/admin/quiz/translation/", {"action": "retranslate", "_selected_action": [stale.pk]})
+        from_exam = client.post("/admin/quiz/exam/", {"action": "translate_missing", "_selected_action": [exam.pk]})
+
+    assert (from_list.status_code, from_exam.status_code) == (302, 302)
+    assert len(enqueued) == 2
+    messages = [str(message) for message in client.get("/admin/").context["messages"]]
+    assert messages == ["1 texts queued for translation.", "1 texts queued for translation."]
