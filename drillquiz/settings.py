@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -104,6 +105,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis database 1 by convention (redis://host:6379/1); a file cache, shared by local processes, otherwise.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# Live notifications go through Redis pub/sub (by default the cache's Redis server); without Redis each
+# web process polls the database for all its open streams at once.
+_cache_url = env.str("CACHE_URL", default="")
+EVENTS_REDIS_URL = env.str("EVENTS_REDIS_URL", default=_cache_url if _cache_url.startswith("redis") else "")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,5 +6,6 @@ urlpatterns = [
     path("_nested_admin/", include("nested_admin.urls")),
     path("accounts/", include("accounts.urls")),
     path("jobs/", include("jobs.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("quiz.urls")),
 ]

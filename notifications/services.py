@@ -8,9 +8,11 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
 
 from jobs.services import enqueue
-from notifications import slack
+from notifications import slack, stream
 from notifications.models import Level, Notification
 from notifications.tasks import send_slack_alert
 
@@ -26,10 +28,29 @@ def alert_slack(level: str, title: str, text: str = "", fields: dict[str, str] |
 
 
 def notify_users(user_ids: Iterable[int], level: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    """Create one in-app notification per user, in one query."""
-    return Notification.objects.bulk_create(
-        Notification(user_id=user_id, level=level, title=title, body=body, link=link) for user_id in user_ids
+    """Create the same in-app notification for each user (one query) and push it to their open pages."""
+    return notify(
+        [Notification(user_id=user_id, level=level, title=title, body=body, link=link) for user_id in user_ids]
     )
+
+
+def notify(notifications: list[Notification]) -> list[Notification]:
+    """Create in-app notifications in one query; once committed, push them to the users' open pages."""
+    created = Notification.objects.bulk_create(notifications)
+    transaction.on_commit(lambda: stream.publish(created), robust=True)
+    return created
+
+
+def unread(user_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(user_id=user_id, read=False)
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) read; returns how many changed."""
+    mine = unread(user_id)
+    if notification_id is not None:
+        mine = mine.filter(pk=notification_id)
+    return mine.update(read=True)
 
 
 def notify_staff(level: str, title: str, body: str = "", link: str = "") -> list[Notification]:

@@ -3,10 +3,13 @@
 from typing import Any
 
 from celery import Task
-from celery.signals import task_failure
+from celery.signals import task_failure, task_success
+from django.urls import reverse
 
 from drillquiz.log import redact
-from notifications.services import report_failed_task
+from jobs.models import TrackedJob
+from notifications.models import Level
+from notifications.services import notify_users, report_failed_task
 
 
 @task_failure.connect
@@ -14,3 +17,12 @@ def on_task_failure(sender: Task, task_id: str, exception: BaseException, **kwar
     # Only the exception goes out, never the task's arguments, which may hold addresses or tokens.
     error = redact(f"{type(exception).__name__}: {exception}")[:500]
     report_failed_task(sender.name, task_id, error)
+
+
+@task_success.connect
+def on_task_success(sender: Task, **kwargs: Any) -> None:
+    """A job a user started from a page has finished: tell them, live."""
+    job = TrackedJob.objects.filter(task_id=str(sender.request.id)).first()
+    if job is not None:
+        link = reverse("jobs:status", args=[job.task_id])
+        notify_users([job.user_id], Level.SUCCESS, f"Job finished: {job.task_name}", link=link)

@@ -13,12 +13,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import recipient
 from jobs.retry import InvalidTaskArguments
 from notifications import email
+from notifications.models import Level, Notification
+from notifications.services import notify
 from quiz.models import ReviewItem, ReviewReminder
 
 logger = logging.getLogger(__name__)
@@ -162,9 +165,22 @@ def send_chunk(pairs: list[Pair], now: datetime | None = None) -> ChunkReport:
         raise
     record(claimed, to_send, result, now)
     claimed.delete()  # users with nothing due any more: no reminder, nothing held
+    notify_in_app([users[to_send[index][0]] for index in result.sent], counts)
     report.sent, report.refused = len(result.sent), len(result.refused)
     logger.info("review reminders: %s", asdict(report))
     return report
+
+
+def notify_in_app(users: list[User], counts: dict[int, int]) -> None:
+    """The same reminder in the app, in each user's language (one query for all)."""
+    notes = []
+    for user in users:
+        with translation.override(user.language):
+            title = ngettext("You have %(count)d review today", "You have %(count)d reviews today", counts[user.pk])
+            notes.append(
+                Notification(user=user, level=Level.INFO, title=title % {"count": counts[user.pk]}, link="/reviews/")
+            )
+    notify(notes)
 
 
 def record(claimed: QuerySet[ReviewReminder], to_send: list[Pair], result: email.SendReport, now: datetime) -> None:

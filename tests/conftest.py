@@ -1,9 +1,9 @@
 """The shared cast and the real pieces: PostgreSQL, Redis and a Celery worker in this process."""
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping, which start_worker checks
 import pytest
@@ -19,6 +19,7 @@ from pytest_httpserver import HTTPServer
 from accounts.models import User
 from drillquiz.celery import app
 from tests.factories import make_user
+from tests.processes import WebServer, free_port
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -133,10 +134,13 @@ def slack_webhook(httpserver: HTTPServer, settings: Settings) -> HTTPServer:
     return httpserver
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture
+def web_server(transactional_db: None, tmp_path: Path) -> Iterator[WebServer]:
+    """The real ASGI web process on the test database, with live notifications through Redis."""
+    server = WebServer(tmp_path / "web.log")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Starting the project's real processes (worker, web) from tests, on the test database."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +26,8 @@ def test_database_url() -> str:
 def process_env(unset: tuple[str, ...] = (), **overrides: str) -> dict[str, str]:
     """This process's environment on the test database, less `unset`, plus `overrides`."""
     env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
-    for name in unset:
+    # The browser tests relax Django's async-safety check in this process only; never pass it on.
+    for name in (*unset, "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     env.update(overrides)
     return env
@@ -62,3 +65,41 @@ def worker_process(env: dict[str, str], log: Path, node: str) -> Iterator[subpro
     with running(args, env, log) as process:
         wait_until(lambda: "ready." in log.read_text(errors="replace"), 60, f"worker {node} to be ready")
         yield process
+
+
+class WebServer:
+    """The ASGI web process (uvicorn, as `make run` starts it) on the test database, restartable."""
+
+    def __init__(self, log: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.env = process_env(**env)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        args = [sys.executable, "-m", "uvicorn", "drillquiz.asgi:application", "--port", str(self.port)]
+        args += ["--timeout-graceful-shutdown", "3"]  # open event streams would hold a shutdown forever
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+        )
+        wait_until(self.answers, 30, "the web process to answer")
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):  # noqa: S310 - our own local server
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,13 +1,11 @@
 """What a learner does in a real browser: sign up, take an exam, review the miss, read Korean."""
 
-import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from quiz.models import Exam, ReviewItem
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, make_exam
-
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.processes import WebServer
 
 
 def answer(page: Page, exam: Exam, number: int, *labels: str) -> None:
@@ -17,9 +15,9 @@ def answer(page: Page, exam: Exam, number: int, *labels: str) -> None:
         fieldset.get_by_label(label).check()
 
 
-def test_sign_up_take_an_exam_review_the_miss_and_switch_to_korean(page: Page, live_server) -> None:
+def test_sign_up_take_an_exam_review_the_miss_and_switch_to_korean(page: Page, web_server: WebServer) -> None:
     exam = make_exam("python", questions=3, title="Python drills")
-    base = live_server.url
+    base = web_server.url
 
     page.goto(f"{base}/accounts/signup/")
     page.get_by_label("Username").fill("minji")
@@ -64,13 +62,13 @@ def test_sign_up_take_an_exam_review_the_miss_and_switch_to_korean(page: Page, l
     expect(page.get_by_role("link", name="시험")).to_be_visible()
 
 
-def test_pages_fit_a_phone_screen(browser, live_server) -> None:
+def test_pages_fit_a_phone_screen(browser: Browser, web_server: WebServer) -> None:
     make_exam("python", questions=3, title="Python drills with a rather long title that must wrap on a phone")
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
     try:
         for path in ("/", "/exams/", "/exams/python/", "/accounts/signup/"):
-            page.goto(f"{live_server.url}{path}")
+            page.goto(f"{web_server.url}{path}")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
         screenshot(page, "phone-signup")

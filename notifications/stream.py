@@ -1,0 +1,194 @@
+"""Live delivery of notifications to open pages (Server-Sent Events).
+
+Publishing: after the notification rows commit, one Redis PUBLISH per batch on one channel.
+Receiving: each web process runs ONE hub task: with Redis, a single subscription to that channel;
+without Redis (the embedded default), one database query every few seconds for all of the
+process's open streams. The hub hands each event to the open streams of its user, which wait on
+an asyncio queue: an idle stream holds no thread and no database connection.
+"""
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from functools import cache
+from typing import Any
+
+import redis
+import redis.asyncio
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Max
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "drillquiz:notifications"
+HEARTBEAT_SECONDS = 15
+POLL_SECONDS = 2  # the embedded default's database poll, shared by all streams of a process
+REPLAY_LIMIT = 200
+QUEUE_SIZE = 100  # a stream further behind than this resynchronises from the database
+RESYNC = {"resync": True}
+
+
+def event_data(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.pk,
+        "user": notification.user_id,
+        "level": notification.level,
+        "title": notification.title,
+        "body": notification.body,
+        "link": notification.link,
+        "created": notification.created.isoformat(),
+    }
+
+
+@cache
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(settings.EVENTS_REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def publish(notifications: Iterable[Notification]) -> None:
+    """Announce committed notifications to the open pages; a Redis failure is logged, never raised
+    (the page catches up from the database when its stream reconnects)."""
+    if not settings.EVENTS_REDIS_URL:
+        return  # the hubs poll the database
+    try:
+        with redis_client().pipeline(transaction=False) as pipe:
+            for notification in notifications:
+                pipe.publish(CHANNEL, json.dumps(event_data(notification)))
+            pipe.execute()
+    except redis.RedisError as error:
+        logger.warning("live notification publish failed (%s); pages catch up on reconnect", type(error).__name__)
+
+
+class Hub:
+    """One per web process: fans events out to the queues of the open streams, by user."""
+
+    def __init__(self) -> None:
+        self.listeners: dict[int, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self.task: asyncio.Task[None] | None = None
+
+    def subscribe(self, user_id: int) -> asyncio.Queue[dict[str, Any]]:
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self.listeners[user_id].add(queue)
+        return queue
+
+    def unsubscribe(self, user_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self.listeners[user_id].discard(queue)
+        if not self.listeners[user_id]:
+            del self.listeners[user_id]
+
+    def dispatch(self, event: dict[str, Any]) -> None:
+        for queue in self.listeners.get(event["user"], ()):
+            deliver(queue, event)
+
+    def resync_all(self) -> None:
+        for queues in self.listeners.values():
+            for queue in queues:
+                deliver(queue, RESYNC)
+
+    async def run(self) -> None:
+        if settings.EVENTS_REDIS_URL:
+            await self.listen_to_redis()
+        else:
+            await self.poll_database()
+
+    async def listen_to_redis(self) -> None:
+        first = True
+        while True:
+            client = redis.asyncio.Redis.from_url(settings.EVENTS_REDIS_URL)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    if not first:
+                        self.resync_all()  # events published while we were away are in the database
+                    first = False
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self.dispatch(json.loads(message["data"]))
+            except (redis.RedisError, OSError) as error:
+                logger.warning("live notifications lost Redis (%s); reconnecting", type(error).__name__)
+                await asyncio.sleep(1)
+            finally:
+                await client.aclose()
+
+    async def poll_database(self) -> None:
+        newest = await sync_to_async(newest_id)()
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            if not self.listeners:
+                continue
+            for event in await sync_to_async(events_after)(newest, list(self.listeners)):
+                newest = max(newest, event["id"])
+                self.dispatch(event)
+
+
+def deliver(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
+    try:
+        queue.put_nowait(event)
+    except asyncio.QueueFull:
+        queue.get_nowait()  # drop the oldest and ask the stream to re-read from the database
+        queue.put_nowait(RESYNC)
+
+
+def newest_id() -> int:
+    newest = Notification.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    close_old_connections()
+    return newest
+
+
+def events_after(newest: int, user_ids: list[int]) -> list[dict[str, Any]]:
+    rows = Notification.objects.filter(pk__gt=newest, user_id__in=user_ids).order_by("pk")
+    events = [event_data(row) for row in rows]
+    close_old_connections()
+    return events
+
+
+def missed(user_id: int, after: int) -> list[dict[str, Any]]:
+    """The user's notifications after an event id, oldest first (the replay on reconnect)."""
+    rows = Notification.objects.filter(user_id=user_id, pk__gt=after).order_by("pk")[:REPLAY_LIMIT]
+    events = [event_data(row) for row in rows]
+    close_old_connections()  # an open stream keeps no database connection
+    return events
+
+
+hub = Hub()
+
+
+def sse(event: dict[str, Any]) -> str:
+    data = {key: value for key, value in event.items() if key != "user"}
+    return f"id: {event['id']}\nevent: notification\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def events_for(user_id: int, after: int) -> AsyncIterator[str]:
+    """The SSE stream of one user from an event id on: first what was missed, then live events.
+
+    It subscribes before it reads the database, and skips ids it already sent, so an event that
+    lands between the two is sent once, never lost.
+    """
+    queue = hub.subscribe(user_id)
+    try:
+        yield "retry: 3000\n: connected\n\n"
+        sent = after
+        for event in await sync_to_async(missed)(user_id, sent):
+            yield sse(event)
+            sent = event["id"]
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                yield ": heartbeat\n\n"
+                continue
+            batch = await sync_to_async(missed)(user_id, sent) if event is RESYNC else [event]
+            for item in batch:
+                if item["id"] > sent:
+                    yield sse(item)
+                    sent = item["id"]
+    finally:
+        hub.unsubscribe(user_id, queue)

@@ -1,0 +1,59 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedRequest
+from notifications import services, stream
+from notifications.models import Notification
+
+
+def last_event_id(request: HttpRequest) -> int:
+    """Where a stream starts: the browser's Last-Event-ID on a reconnect, else the page's ?since=."""
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("since") or "0"
+    return int(raw) if raw.isdigit() else 0
+
+
+@require_GET
+async def live(request: HttpRequest) -> HttpResponseBase:
+    """Server-Sent Events of the logged-in user's new notifications."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return JsonResponse({"error": "Log in to receive notifications."}, status=401)
+    response = StreamingHttpResponse(
+        stream.events_for(user.pk, last_event_id(request)), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # proxies must pass events through as they come
+    return response
+
+
+@login_required
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
+    page = Paginator(Notification.objects.filter(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
+
+
+@require_POST
+@login_required
+def mark_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if not Notification.objects.filter(pk=pk, user=request.user).exists():
+        return JsonResponse({"error": "No such notification."}, status=404)
+    services.mark_read(request.user.pk, pk)
+    return respond_marked(request)
+
+
+@require_POST
+@login_required
+def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
+    services.mark_read(request.user.pk)
+    return respond_marked(request)
+
+
+def respond_marked(request: AuthenticatedRequest) -> HttpResponse:
+    """JSON for the page's script, a redirect back to the list for a plain form."""
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"unread": services.unread(request.user.pk).count()})
+    return redirect("notifications:list")
