@@ -71,6 +71,9 @@ class Hub:
     def __init__(self) -> None:
         self.listeners: dict[int, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
         self.task: asyncio.Task[None] | None = None
+        # Set once the hub receives (subscribed to Redis, or knows where the database poll starts):
+        # a stream replays from the database only then, so no event falls between replay and live.
+        self.ready = asyncio.Event()
 
     def subscribe(self, user_id: int) -> asyncio.Queue[dict[str, Any]]:
         if self.task is None or self.task.done():
@@ -106,6 +109,7 @@ class Hub:
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    self.ready.set()
                     if not first:
                         self.resync_all()  # events published while we were away are in the database
                     first = False
@@ -120,6 +124,7 @@ class Hub:
 
     async def poll_database(self) -> None:
         newest = await sync_to_async(newest_id)()
+        self.ready.set()
         while True:
             await asyncio.sleep(POLL_SECONDS)
             if not self.listeners:
@@ -174,6 +179,10 @@ async def events_for(user_id: int, after: int) -> AsyncIterator[str]:
     """
     queue = hub.subscribe(user_id)
     try:
+        try:
+            await asyncio.wait_for(hub.ready.wait(), 5)
+        except TimeoutError:
+            logger.warning("live notifications not ready (Redis down?); this stream resyncs when they are")
         yield "retry: 3000\n: connected\n\n"
         sent = after
         for event in await sync_to_async(missed)(user_id, sent):

@@ -1,0 +1,164 @@
+"""The live stream: only one's own notifications, only logged in, and a reconnect misses nothing."""
+
+import http.client
+import json
+import queue
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from notifications import services
+from notifications.models import Level, Notification
+from tests.factories import make_user
+from tests.processes import WebServer
+
+
+class Stream:
+    """An open SSE connection read by a thread: its events (id, data) arrive on a queue."""
+
+    def __init__(self, server: WebServer, user: User, last_event_id: int | None = None) -> None:
+        client = Client()
+        client.force_login(user)
+        headers = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        self.connection.request("GET", "/notifications/stream", headers=headers)
+        self.response = self.connection.getresponse()
+        assert self.response.status == 200
+        self.events: queue.Queue[tuple[int, dict]] = queue.Queue()
+        self.connected = threading.Event()
+        threading.Thread(target=self.read, daemon=True).start()
+        assert self.connected.wait(10), "the stream never said it was connected"
+
+    def read(self) -> None:
+        event_id, data = None, None
+        try:
+            for raw in iter(self.response.readline, b""):
+                line = raw.decode().rstrip("\r\n")
+                if line == ": connected":
+                    self.connected.set()
+                elif line.startswith("id: "):
+                    event_id = int(line[4:])
+                elif line.startswith("data: "):
+                    data = json.loads(line[6:])
+                elif line == "" and event_id is not None and data is not None:
+                    self.events.put((event_id, data))
+                    event_id, data = None, None
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            return  # the test closed the connection under the reading thread
+
+    def next(self, timeout: float = 5) -> tuple[int, dict]:
+        return self.events.get(timeout=timeout)
+
+    def nothing_within(self, seconds: float) -> bool:
+        try:
+            self.events.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        return False
+
+    def close(self) -> None:
+        if self.connection.sock is not None:
+            self.connection.sock.shutdown(socket.SHUT_RDWR)
+        self.connection.close()
+
+
+@pytest.fixture
+def streams() -> Iterator[list[Stream]]:
+    opened: list[Stream] = []
+    yield opened
+    for stream in opened:
+        stream.close()
+
+
+def test_a_logged_out_visitor_gets_no_stream(client: Client, db: None) -> None:
+    response = client.get("/notifications/stream")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Log in to receive notifications."}
+
+
+def test_each_user_receives_only_their_own_notifications(web_server: WebServer, streams: list[Stream]) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    streams += [Stream(web_server, alice), Stream(web_server, bob)]
+
+    (note,) = services.notify_users([alice.pk], Level.SUCCESS, "Your backfill finished", link="/exams/")
+
+    event_id, data = streams[0].next()
+    assert event_id == note.pk
+    assert data == {
+        "id": note.pk,
+        "level": "success",
+        "title": "Your backfill finished",
+        "body": "",
+        "link": "/exams/",
+        "created": note.created.isoformat(),
+    }
+    assert streams[1].nothing_within(1.5)
+
+
+def test_a_reconnect_with_last_event_id_replays_what_was_missed_then_goes_live_once(
+    web_server: WebServer, streams: list[Stream]
+) -> None:
+    alice = make_user("alice")
+    first, second, third = (services.notify_users([alice.pk], Level.INFO, f"note {n}")[0] for n in range(3))
+
+    streams.append(Stream(web_server, alice, last_event_id=first.pk))
+    (fourth,) = services.notify_users([alice.pk], Level.INFO, "note 3")
+
+    received = [streams[0].next()[0] for _ in range(3)]
+    assert received == [second.pk, third.pk, fourth.pk]
+    assert streams[0].nothing_within(1)
+
+
+def test_without_redis_the_stream_still_works_by_polling_the_database(
+    transactional_db: None, tmp_path: Path, streams: list[Stream]
+) -> None:
+    server = WebServer(tmp_path / "web.log", EVENTS_REDIS_URL="")
+    server.start()
+    try:
+        alice = make_user("alice")
+        streams.append(Stream(server, alice))
+
+        (note,) = services.notify_users([alice.pk], Level.INFO, "polled")
+
+        assert streams[0].next(timeout=6)[0] == note.pk
+    finally:
+        server.stop()
+
+
+def test_users_mark_only_their_own_notifications_read(client: Client, learner: User, other_learner: User) -> None:
+    (mine,) = services.notify_users([learner.pk], Level.INFO, "mine")
+    (theirs,) = services.notify_users([other_learner.pk], Level.INFO, "theirs")
+    client.force_login(learner)
+
+    assert client.post(f"/notifications/{theirs.pk}/read").status_code == 404
+    answer = client.post(f"/notifications/{mine.pk}/read", HTTP_ACCEPT="application/json")
+    assert answer.json() == {"unread": 0}
+    services.notify_users([learner.pk, other_learner.pk], Level.INFO, "both")
+    client.post("/notifications/read-all")
+
+    assert list(Notification.objects.filter(read=False).values_list("title", flat=True).order_by("title")) == [
+        "both",
+        "theirs",
+    ]
+    assert Notification.objects.get(pk=theirs.pk).read is False
+
+
+def test_the_bell_shows_the_unread_count_and_the_list_page_all(client: Client, learner: User) -> None:
+    services.notify_users([learner.pk], Level.WARNING, "Disk almost full")
+    client.force_login(learner)
+
+    home = client.get("/").content.decode()
+    listing = client.get("/notifications/").content.decode()
+
+    assert 'id="bell-count">1</span>' in home
+    assert "Disk almost full" in home
+    assert "Disk almost full" in listing
+    assert "Mark all read" in listing
