@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here):
-# install the package when it is missing, or fail with one line.
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here), with
+# Noto CJK fonts so Korean pages render in screenshots: install what is missing, or fail with one line.
 set -uo pipefail
-[ -x /usr/bin/chromium ] && exit 0
-echo "Installing Debian's chromium for the browser tests"
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/tmp/ensure-browser.log 2>&1; then
-  echo "error: could not install Debian's chromium (see /tmp/ensure-browser.log); install it and rerun." >&2
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing Debian's ${missing[*]} for the browser tests"
+if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/tmp/ensure-browser.log 2>&1; then
+  echo "error: could not install ${missing[*]} (see /tmp/ensure-browser.log); install them and rerun." >&2
   exit 1
 fi

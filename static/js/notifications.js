@@ -9,6 +9,12 @@
   var count = document.getElementById("bell-count");
   var list = document.getElementById("bell-list");
   var source = new EventSource(bell.dataset.stream);
+  source.addEventListener("open", function () {
+    bell.dataset.live = "on";
+  });
+  source.addEventListener("error", function () {
+    bell.dataset.live = "off"; // the browser retries by itself
+  });
   source.addEventListener("notification", function (event) {
     var note = JSON.parse(event.data);
     var item = document.createElement("li");
