@@ -74,7 +74,7 @@ class WebServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = process_env(**env)
+        self.env = {**process_env(), **env}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
