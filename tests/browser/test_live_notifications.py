@@ -29,7 +29,7 @@ def open_logged_in(browser: Browser, server: WebServer, user: User) -> tuple[Bro
 def test_a_job_finished_by_the_worker_appears_live_for_its_owner_only_and_survives_a_restart(
     browser: Browser, web_server: WebServer, celery_worker: object
 ) -> None:
-    alice, bob = make_user("alice"), make_user("bob")
+    alice, bob = make_user("alice", language="en"), make_user("bob", language="en")
     (alice_context, alice_page), (bob_context, bob_page) = (
         open_logged_in(browser, web_server, user) for user in (alice, bob)
     )
