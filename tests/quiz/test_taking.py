@@ -173,3 +173,15 @@ def test_exam_and_result_pages_run_a_constant_number_of_queries(client: Client, 
             counts.append(queries_for(client, f"/attempts/{attempt.pk}/"))
 
     assert counts[0] == counts[1], counts
+
+
+def test_the_history_lists_finished_attempts_only(client: Client, learner: User, exam: Exam) -> None:
+    client.force_login(learner)
+    finished = start(client, exam)
+    client.post(f"/attempts/{finished.pk}/", right_answers(exam))
+    start(client, exam)
+
+    page = client.get("/attempts/")
+
+    assert page.status_code == 200
+    assert [attempt.pk for attempt in page.context["page"]] == [finished.pk]
