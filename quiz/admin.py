@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 import nested_admin
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -193,9 +193,11 @@ class TranslationAdmin(admin.ModelAdmin):
 
 def queue_retranslation(rows: QuerySet[Translation]) -> int:
     """Queue machine translation of these rows' fields, grouped by the exam's source language."""
+    selected = list(rows)
+    languages = source_languages(selected)
     groups: dict[tuple[str, str], list[list]] = {}
-    for row in rows:
-        source_language = exam_language(row)
+    for row in selected:
+        source_language = languages[(row.model, row.object_id)]
         groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
     for (source_language, language), keys in groups.items():
         for start in range(0, len(keys), backfill.BATCH_SIZE):
@@ -203,7 +205,21 @@ def queue_retranslation(rows: QuerySet[Translation]) -> int:
     return sum(len(keys) for keys in groups.values())
 
 
-def exam_language(row: Translation) -> str:
-    model = registry.BY_LABEL[row.model]
-    path = {Exam: "source_language", Question: "exam__source_language", Choice: "question__exam__source_language"}
-    return model._default_manager.filter(pk=row.object_id).values_list(path[model], flat=True).get()
+SOURCE_LANGUAGE_PATH: dict[type[Model], str] = {
+    Exam: "source_language",
+    Question: "exam__source_language",
+    Choice: "question__exam__source_language",
+}
+
+
+def source_languages(rows: list[Translation]) -> dict[tuple[str, int], str]:
+    """The exam source language of each row's object: one query per model, not one per row."""
+    ids: dict[str, set[int]] = {}
+    for row in rows:
+        ids.setdefault(row.model, set()).add(row.object_id)
+    languages = {}
+    for model_label, object_ids in ids.items():
+        model = registry.BY_LABEL[model_label]
+        found = model._default_manager.filter(pk__in=object_ids).values_list("pk", SOURCE_LANGUAGE_PATH[model])
+        languages.update({(model_label, pk): language for pk, language in found})
+    return languages
