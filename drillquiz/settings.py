@@ -171,6 +171,19 @@ TRANSLATION_MODEL = env.str("TRANSLATION_MODEL", default="gpt-4o-mini")
 TRANSLATION_TIMEOUT = env.float("TRANSLATION_TIMEOUT", default=10.0)  # read timeout, seconds
 TRANSLATION_RETRY_BASE_SECONDS = env.float("TRANSLATION_RETRY_BASE_SECONDS", default=10.0)
 
+# Database backups (backup/): where the files go, how long one may take, how often it is retried
+# and how many are kept. BACKUP_DATABASE_URL may name a read-only role; it defaults to the site's.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_DATABASE_URL = env.str("BACKUP_DATABASE_URL", default="")
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")  # empty: pg_dump and pg_restore from PATH
+BACKUP_TIME_LIMIT_SECONDS = env.int("BACKUP_TIME_LIMIT_SECONDS", default=600)
+BACKUP_MAX_RETRIES = env.int("BACKUP_MAX_RETRIES", default=3)
+BACKUP_RETRY_DELAY_SECONDS = env.float("BACKUP_RETRY_DELAY_SECONDS", default=300.0)
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+# A scheduled backup within this many seconds of another is the same one sent twice (a second beat).
+BACKUP_SCHEDULE_WINDOW_SECONDS = env.int("BACKUP_SCHEDULE_WINDOW_SECONDS", default=3600)
+
 # Celery: Redis database 0 as broker by convention; kombu's filesystem transport otherwise.
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
@@ -223,6 +236,9 @@ CELERY_TASK_ROUTES = {
     "quiz.tasks.save_translation_results": {"queue": "translations"},
     "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
     "quiz.tasks.translate_missing_batch": {"queue": "translations"},
+    "backup.tasks.backup_database": {"queue": "backups"},
+    "backup.tasks.prune_backups": {"queue": "backups"},
+    "backup.tasks.restore_drill": {"queue": "backups"},
 }
 
 LOGGING = {

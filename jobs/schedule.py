@@ -24,6 +24,26 @@ DEFAULT_SCHEDULE = [
         description="Every hour, email the learners whose chosen local hour it is and who have reviews due.",
     ),
     Entry(
+        name="Database backup (daily)",
+        task="backup.tasks.backup_database",
+        hour="3",
+        description="Every day at 03:00 Asia/Seoul: dump, verify and record the database; Slack says how it went.",
+    ),
+    Entry(
+        name="Prune backups (daily)",
+        task="backup.tasks.prune_backups",
+        minute="0",
+        hour="4",
+        description="Keep BACKUP_KEEP_DAILY daily and BACKUP_KEEP_WEEKLY weekly backups; report strays.",
+    ),
+    Entry(
+        name="Restore drill (weekly)",
+        task="backup.tasks.restore_drill",
+        hour="5",
+        day_of_week="0",
+        description="Sundays at 05:00: restore the newest backup into a scratch database and compare row counts.",
+    ),
+    Entry(
         name="Clean up old task results (daily)",
         task="celery.backend_cleanup",
         minute="30",

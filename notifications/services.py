@@ -19,6 +19,11 @@ from notifications.tasks import send_slack_alert
 logger = logging.getLogger(__name__)
 
 
+class FailureReported(Exception):
+    """A task failed for good and has already told Slack and staff itself (with more to say than
+    the generic dead-letter message): the dead-letter hook records it and sends nothing more."""
+
+
 def alert_slack(level: str, title: str, text: str = "", fields: dict[str, str] | None = None, link: str = "") -> None:
     """Send a Slack alert in the background after commit; never raises, never waits for Slack."""
     if not settings.SLACK_WEBHOOK_URL:

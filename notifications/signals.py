@@ -9,11 +9,13 @@ from django.urls import reverse
 from drillquiz.log import redact
 from jobs.models import TrackedJob
 from notifications.models import Level
-from notifications.services import notify_users, report_failed_task
+from notifications.services import FailureReported, notify_users, report_failed_task
 
 
 @task_failure.connect
 def on_task_failure(sender: Task, task_id: str, exception: BaseException, **kwargs: Any) -> None:
+    if isinstance(exception, FailureReported):
+        return
     # Only the exception goes out, never the task's arguments, which may hold addresses or tokens.
     error = redact(f"{type(exception).__name__}: {exception}")[:500]
     report_failed_task(sender.name, task_id, error)

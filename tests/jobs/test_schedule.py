@@ -27,3 +27,15 @@ def test_setup_installs_the_hourly_reminders_once_and_keeps_admin_changes(db: No
     )
     assert reminders.enabled is False
     assert reminders.crontab.minute == "15"
+
+
+def test_setup_installs_the_daily_backup_at_three_in_seoul_with_pruning_and_the_weekly_drill(db: None) -> None:
+    call_command("setup_periodic_tasks")
+
+    def when(task: str) -> tuple[str, str, str, str]:
+        crontab = PeriodicTask.objects.get(task=task).crontab
+        return crontab.minute, crontab.hour, crontab.day_of_week, str(crontab.timezone)
+
+    assert when("backup.tasks.backup_database") == ("0", "3", "*", "Asia/Seoul")
+    assert when("backup.tasks.prune_backups") == ("0", "4", "*", "Asia/Seoul")
+    assert when("backup.tasks.restore_drill") == ("0", "5", "0", "Asia/Seoul")

@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from backup import services
+from backup.errors import BackupError
+from backup.models import Backup
+
+
+class Command(BaseCommand):
+    help = "Back up the database now, in this process (no retries), and print the record."
+
+    def handle(self, *args: object, **options: object) -> None:
+        try:
+            backup = services.begin(Backup.Trigger.COMMAND)
+        except BackupError as error:
+            raise CommandError(str(error)) from None
+        try:
+            services.perform(backup)
+        except Exception as error:  # noqa: BLE001 - every failure is recorded and reported
+            message = services.error_message(error)
+            services.fail(backup, message)
+            raise CommandError(f"backup {backup.pk} failed: {message}") from None
+        rows = sum(backup.row_counts.values())
+        self.stdout.write(
+            f"backup {backup.pk} {backup.status}\n"
+            f"  file:         {services.path_of(backup)}\n"
+            f"  size:         {backup.size} bytes\n"
+            f"  sha256:       {backup.sha256}\n"
+            f"  duration:     {backup.duration}\n"
+            f"  server:       {backup.server_version}\n"
+            f"  verification: {backup.verification}\n"
+            f"  rows:         {rows} in {len(backup.row_counts)} tables"
+        )

@@ -1,0 +1,52 @@
+import logging
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from backup import services
+from backup.errors import BackupMisconfigured, BackupRefused
+from backup.models import Backup
+from jobs.retry import InvalidTaskArguments
+from notifications.services import FailureReported
+
+logger = logging.getLogger(__name__)
+
+# Our own limit (BACKUP_TIME_LIMIT_SECONDS) kills the tools first; Celery's is the last resort.
+CELERY_SOFT_LIMIT = settings.BACKUP_TIME_LIMIT_SECONDS * 2 + 60
+CELERY_HARD_LIMIT = CELERY_SOFT_LIMIT + 30
+
+
+@shared_task(bind=True, soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
+def backup_database(self: Task, trigger: str = Backup.Trigger.SCHEDULE) -> dict:
+    """Back up the database (dump, verify, record, report); retried BACKUP_MAX_RETRIES times,
+    BACKUP_RETRY_DELAY_SECONDS apart, with one Slack message at the end either way."""
+    if trigger not in Backup.Trigger.values:
+        raise InvalidTaskArguments(f"trigger must be one of {', '.join(Backup.Trigger.values)}")
+    try:
+        backup = services.begin(trigger, self.request.id or "")
+    except BackupRefused as refused:
+        logger.info("backup not started: %s", refused)
+        return {"status": "refused", "reason": str(refused)}
+    try:
+        services.perform(backup)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded; misconfiguration is not retried
+        message = services.error_message(error)
+        if self.request.retries < settings.BACKUP_MAX_RETRIES and not isinstance(error, BackupMisconfigured):
+            services.mark_retrying(backup, message)
+            delay, retries = settings.BACKUP_RETRY_DELAY_SECONDS, settings.BACKUP_MAX_RETRIES
+            raise self.retry(countdown=delay, max_retries=retries) from None
+        services.fail(backup, message)
+        raise FailureReported(message) from None
+    return {"status": "succeeded", "backup": backup.pk, "file": backup.file_name, "size": backup.size}
+
+
+@shared_task(soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
+def restore_drill() -> dict:
+    """Weekly: restore the newest backup into a scratch database and compare row counts."""
+    return services.restore_drill()
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def prune_backups() -> dict:
+    """Daily: keep BACKUP_KEEP_DAILY daily and BACKUP_KEEP_WEEKLY weekly backups, delete the rest."""
+    return services.prune()
