@@ -59,7 +59,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/translations.py --rounds 100
-	$(BIN)/python bench/backup.py --size-mb 1024 --rounds 3
+	$(BIN)/python bench/backups.py --size-mb 1024 --rounds 3
 
 clean:
 	rm -rf $(VENV) var

@@ -216,7 +216,11 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "drillquiz.beat:LeaderScheduler"
+# A second beat waits while the leader holds its lock in Redis; it takes over this long after a crash.
+BEAT_LEADER_TTL_SECONDS = env.int("BEAT_LEADER_TTL_SECONDS", default=30)
+# Touched by beat on every tick (at least every 5 s); `manage.py beat_health` checks its age.
+BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "beat-heartbeat")))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "default"

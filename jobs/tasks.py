@@ -7,8 +7,9 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task
-def ping() -> dict[str, str]:
-    """A diagnostic job: answers with the worker's host name, proving the queue path works."""
+def ping(note: str = "") -> dict[str, str]:
+    """A diagnostic job: answers with the worker's host name (and the note it was given), proving
+    the queue path works."""
     host = socket.gethostname()
     logger.info("pong from %s", host)
-    return {"pong": host}
+    return {"pong": host, "note": str(note)}

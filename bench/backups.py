@@ -6,7 +6,7 @@ For a database of --size-mb (default 1024) it times, interleaved, --rounds times
   - `pg_dump | gzip` and `pg_dump | zstd -3` as bash pipelines (plain format, as the seeds did);
 then the whole task (dump, fsync, verification read, sha256, record) through a real worker process,
 whose peak memory (VmHWM) is read, for a 100 MB database and for the large one.
-Usage: make bench  (or: .venv/bin/python bench/backup.py --size-mb 1024 --rounds 3)
+Usage: make bench  (or: .venv/bin/python bench/backups.py --size-mb 1024 --rounds 3)
 """
 
 import argparse
