@@ -1,9 +1,33 @@
-"""ASGI entry point: the web process runs under uvicorn, so streams need no thread each."""
+"""ASGI entry point: the web process runs under uvicorn, so an open event stream is a coroutine,
+not a thread."""
 
 import os
+from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
-application = get_asgi_application()
+# Responses that stay open for hours.
+LONG_LIVED_PATHS = frozenset({"/notifications/stream"})
+
+
+class StreamFriendlyASGIHandler(ASGIHandler):
+    """Django's ASGI handler, except that a long-lived stream keeps no thread of its own.
+
+    Django runs each request in a ThreadSensitiveContext: the request's sync parts (middleware,
+    the session and user lookups) run in a thread made for it and kept until the response ends,
+    which for an event stream is one idle thread (and its database connection) per open page.
+    Outside that context the same sync parts run briefly on the process's one shared sync thread.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] in LONG_LIVED_PATHS:
+            await self.handle(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+django.setup(set_prefix=False)
+application = StreamFriendlyASGIHandler()

@@ -233,6 +233,7 @@ CELERY_TASK_QUEUES = [
 # Every task of ours is named here, so a new one cannot silently land on the wrong queue.
 CELERY_TASK_ROUTES = {
     "jobs.tasks.ping": {"queue": "default"},
+    "jobs.tasks.relay_outbox": {"queue": "default"},
     "accounts.tasks.send_welcome_email": {"queue": "notifications"},
     "notifications.tasks.send_slack_alert": {"queue": "notifications"},
     "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},

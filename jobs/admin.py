@@ -5,10 +5,11 @@ from celery import current_app
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django_celery_results.admin import TaskResultAdmin
 from django_celery_results.models import TaskResult
 
-from jobs.models import TrackedJob
+from jobs.models import OutboxMessage, TrackedJob
 
 
 @admin.register(TrackedJob)
@@ -17,6 +18,37 @@ class TrackedJobAdmin(admin.ModelAdmin):
     list_filter = ("task_name",)
     search_fields = ("task_id", "user__username")
     readonly_fields = ("task_id", "task_name", "user", "created")
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("pending", "waiting to be published"), ("sent", "published")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
+        if self.value() in ("pending", "sent"):
+            return queryset.filter(sent__isnull=self.value() == "pending")
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Jobs recorded with their data; pending ones wait for the broker (the relay publishes them)."""
+
+    list_display = ("task_name", "task_id", "created", "age", "sent", "attempts", "last_error")
+    list_filter = (PendingFilter, "task_name")
+    search_fields = ("task_id", "task_name")
+    readonly_fields = ("task_name", "task_id", "args", "created", "sent", "attempts", "last_error")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="age")
+    def age(self, message: OutboxMessage) -> str:
+        end = message.sent or timezone.now()
+        return f"{(end - message.created).total_seconds():.0f} s"
 
 
 def stored_arguments(result: TaskResult) -> tuple[list, dict]:

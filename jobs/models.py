@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class TrackedJob(models.Model):
@@ -14,6 +15,29 @@ class TrackedJob(models.Model):
 
     class Meta:
         ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"
+
+
+class OutboxMessage(models.Model):
+    """A job to publish, written in the same transaction as the data it belongs to.
+
+    Published right after commit; if the broker cannot take it then, the relay
+    (jobs.tasks.relay_outbox, and a catch-up at worker start) publishes it later.
+    """
+
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+    sent = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [models.Index(fields=["created"], condition=Q(sent__isnull=True), name="outbox_pending")]
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.task_id}"

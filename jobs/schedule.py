@@ -24,6 +24,12 @@ DEFAULT_SCHEDULE = [
         description="Every hour, email the learners whose chosen local hour it is and who have reviews due.",
     ),
     Entry(
+        name="Outbox relay (every minute)",
+        task="jobs.tasks.relay_outbox",
+        minute="*",
+        description="Publish the jobs the broker could not take when they were recorded (an outage).",
+    ),
+    Entry(
         name="Database backup (daily)",
         task="backup.tasks.backup_database",
         hour="3",

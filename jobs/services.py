@@ -1,6 +1,5 @@
 """Enqueueing background jobs after commit, and the state of jobs started by a user."""
 
-import logging
 from typing import Any
 
 from celery import Task
@@ -8,26 +7,25 @@ from celery.result import AsyncResult
 from django.db import transaction
 
 from accounts.models import User
+from jobs import outbox
 from jobs.models import TrackedJob
-
-logger = logging.getLogger(__name__)
 
 
 def enqueue(task: Task, *args: Any, task_id: str | None = None) -> None:
-    """Enqueue task(*args) once the current transaction commits (at once outside one).
+    """Enqueue task(*args) through the outbox: recorded in the current transaction (so it exists
+    exactly when the data it belongs to does) and published once that commits.
 
     A worker never sees a row that is not committed or that gets rolled back, and a broker that
-    cannot take the job is logged instead of breaking the caller.
+    cannot take the job leaves it to the relay instead of breaking or slowing the caller.
     """
-    transaction.on_commit(lambda: task.apply_async(args, task_id=task_id), robust=True)
+    outbox.record(task.name, list(args), task_id)
 
 
 @transaction.atomic
 def start_job(user: User, task: Task, *args: Any) -> TrackedJob:
     """Record a job for user and enqueue task(*args) once this transaction commits."""
     job = TrackedJob.objects.create(user=user, task_name=task.name)
-    task_id = str(job.task_id)
-    transaction.on_commit(lambda: task.apply_async(args, task_id=task_id))
+    outbox.record(task.name, list(args), str(job.task_id))
     return job
 
 

@@ -3,6 +3,8 @@ import socket
 
 from celery import shared_task
 
+from jobs import outbox
+
 logger = logging.getLogger(__name__)
 
 
@@ -13,3 +15,9 @@ def ping(note: str = "") -> dict[str, str]:
     host = socket.gethostname()
     logger.info("pong from %s", host)
     return {"pong": host, "note": str(note)}
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def relay_outbox() -> int:
+    """Every minute: publish the jobs the broker could not take when they were recorded."""
+    return outbox.relay()

@@ -22,6 +22,7 @@ def test_readyz_is_ok_when_database_cache_and_broker_answer(client: Client) -> N
         "status": "ok",
         "failed": [],
         "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+        "outbox": {"pending": 0, "oldest_seconds": 0.0},
     }
 
 

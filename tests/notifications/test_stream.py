@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from accounts.models import User
@@ -162,3 +163,31 @@ def test_the_bell_shows_the_unread_count_and_the_list_page_all(client: Client, l
     assert "Disk almost full" in home
     assert "Disk almost full" in listing
     assert "Mark all read" in listing
+
+
+def threads_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no thread count")
+
+
+def database_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
+
+
+def test_open_streams_hold_no_thread_and_no_database_connection_each(
+    web_server: WebServer, streams: list[Stream], learner: User
+) -> None:
+    assert web_server.process is not None
+    Stream(web_server, learner).close()  # the process's shared pieces (hub, sync thread) now exist
+    threads, connections = threads_of(web_server.process.pid), database_connections()
+
+    streams.extend(Stream(web_server, learner) for _ in range(30))
+
+    assert threads_of(web_server.process.pid) - threads <= 2
+    assert database_connections() - connections <= 1
+    services.notify_users([learner.pk], Level.INFO, "All thirty hear it")
+    assert all(stream.next()[1]["title"] == "All thirty hear it" for stream in streams)

@@ -1,0 +1,11 @@
+from typing import Any
+
+from celery.signals import worker_ready
+
+from jobs import outbox
+
+
+@worker_ready.connect
+def relay_outbox_at_worker_start(**kwargs: Any) -> None:
+    """A worker that starts (after an outage, a deploy) first publishes what the outbox holds."""
+    outbox.relay()
