@@ -2,10 +2,22 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
-app = Celery("drillquiz")
+
+class DatabaseRetryingTask(Task):
+    """The base of our tasks: a database that went away (a restart, a failover) fails the attempt,
+    not the task; it is retried with a growing, jittered wait until the database is back."""
+
+    autoretry_for = (OperationalError, InterfaceError)
+    retry_backoff = 2
+    retry_backoff_max = 60
+    retry_jitter = True
+
+
+app = Celery("drillquiz", task_cls="drillquiz.celery:DatabaseRetryingTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

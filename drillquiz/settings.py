@@ -195,11 +195,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
     }
 else:
-    # Above the longest hard time limit plus the longest retry countdown (backups: 10 min + 5 min),
+    # Above the longest hard time limit plus the longest retry countdown (backups: 21.5 min + 5 min),
     # so Redis never hands a running or waiting task to a second worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
+        # How often a worker looks for tasks whose worker died (every interval x throttle seconds).
+        "unacked_restore_interval": env.int("BROKER_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("BROKER_RESTORE_THROTTLE", default=10),
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_BACKEND = "drillquiz.results:RetryingDatabaseBackend"
+# Storing a result waits out a database restart (up to about 5 minutes) instead of failing the task.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 40
+CELERY_RESULT_BACKEND_MAX_SLEEP_BETWEEN_RETRIES_MS = 10000
 CELERY_CACHE_BACKEND = "django-cache"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600)

@@ -1,19 +1,21 @@
 """Starting the project's real processes (worker, web) from tests, on the test database."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).parent / "celery")
+ALL_QUEUES = "default,translations,notifications,backups"
 
 
 def test_database_url() -> str:
@@ -44,9 +46,12 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 @contextmanager
 def running(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a process with its output in log; stop it with SIGTERM (then SIGKILL) afterwards."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    """Run a process in a session of its own, with its output in log; stop it with SIGTERM (then
+    SIGKILL) afterwards, and kill whatever of its group is left (a worker's pool processes)."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield process
         finally:
@@ -56,14 +61,24 @@ def running(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextmanager
-def worker_process(env: dict[str, str], log: Path, node: str) -> Iterator[subprocess.Popen[bytes]]:
-    args = [CELERY, "-A", "drillquiz", "worker", "--hostname", node, "--pool", "solo", "--loglevel", "INFO"]
-    args += ["--queues", "default,translations,notifications,backups"]
+def worker_process(
+    env: dict[str, str],
+    log: Path,
+    node: str,
+    pool: str = "solo",
+    queues: str = "default,translations,notifications,backups",
+) -> Iterator[subprocess.Popen[bytes]]:
+    args = [CELERY, "-A", "drillquiz", "worker", "--hostname", node, "--pool", pool, "--loglevel", "INFO"]
+    args += ["--queues", queues, "--concurrency", "1"]
+    ready_before = log.read_text(errors="replace").count("ready.") if log.exists() else 0
     with running(args, env, log) as process:
-        wait_until(lambda: "ready." in log.read_text(errors="replace"), 60, f"worker {node} to be ready")
+        is_ready = lambda: log.read_text(errors="replace").count("ready.") > ready_before  # noqa: E731
+        wait_until(is_ready, 60, f"worker {node} to be ready")
         yield process
 
 

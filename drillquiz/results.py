@@ -1,0 +1,21 @@
+"""Task results in the database (django-celery-results), surviving a database restart."""
+
+from typing import Any
+
+from django.db import InterfaceError, OperationalError, connection
+from django_celery_results.backends.database import DatabaseBackend
+
+
+class RetryingDatabaseBackend(DatabaseBackend):
+    """django-celery-results' backend, which also waits out a database that is restarting.
+
+    Its own retry covers only InterfaceError; psycopg 3 reports a dropped or refused connection as
+    OperationalError, and a result that cannot be stored would fail the task outside its body,
+    before the task's own retries could help.
+    """
+
+    def exception_safe_to_retry(self, exc: Any) -> bool:
+        if isinstance(exc, InterfaceError | OperationalError):
+            connection.close()  # the next try opens a fresh connection
+            return True
+        return False

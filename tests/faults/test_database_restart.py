@@ -1,0 +1,99 @@
+"""PostgreSQL restarts or goes away for a while: pages and tasks recover without restarting any
+process, and a task that failed on the lost connection is retried and done once."""
+
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from accounts.models import User
+from accounts.tasks import send_welcome_email
+from drillquiz.celery import app
+from tests.conftest import MailServer
+from tests.factories import make_user
+from tests.faults.conftest import PrivateRedis
+from tests.processes import WebServer, free_port, wait_until, worker_process
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main"]
+
+
+def postgres(action: str) -> None:
+    subprocess.run([*CLUSTER, action], check=True, capture_output=True)
+    connections.close_all()  # this process's connections died with the server
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own local server
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+@pytest.fixture
+def postgres_back() -> Iterator[None]:
+    """Whatever the test does, PostgreSQL runs again after it."""
+    yield
+    if subprocess.run([*CLUSTER, "status"], capture_output=True, check=False).returncode != 0:
+        postgres("start")
+
+
+def test_pages_and_tasks_recover_from_a_postgresql_restart_and_a_failed_task_retries(
+    private_redis: PrivateRedis, mail_server: MailServer, tmp_path: Path, postgres_back: None
+) -> None:
+    learner = make_user("learner", email="learner@example.com")
+    web = WebServer(tmp_path / "web.log", **private_redis.env())
+    web.start()
+    env = private_redis.env(EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}")
+    try:
+        with worker_process(env, tmp_path / "worker.log", "steady@faults", pool="prefork"):
+            assert status(f"{web.url}/readyz") == 200
+
+            postgres("stop")
+            assert status(f"{web.url}/readyz") == 503
+            # Sent straight to the broker (the outbox needs the database): the worker finds no
+            # database, and retries until there is one again.
+            app.send_task("accounts.tasks.send_welcome_email", args=[learner.pk])
+            failed = "Failed operation _store_result. Retrying"
+            wait_until(
+                lambda: failed in (tmp_path / "worker.log").read_text(), 30, "the task to meet the dead database"
+            )
+            postgres("start")
+            restarted = time.monotonic()
+
+            wait_until(lambda: status(f"{web.url}/readyz") == 200, 30, "the web process to be ready again")
+            assert status(f"{web.url}/") == 200
+            wait_until(lambda: len(mail_server.inbox.messages) == 1, 60, "the retried welcome email")
+            recovered_in = time.monotonic() - restarted
+            time.sleep(2)  # room for a duplicate, which must not come
+    finally:
+        web.stop()
+    assert [message["To"] for message in mail_server.inbox.messages] == ["learner@example.com"]
+    assert User.objects.get(pk=learner.pk).welcome_email_sent
+    assert recovered_in < 60
+
+
+def test_a_task_that_loses_the_database_mid_body_is_retried_with_back_off(caplog: pytest.LogCaptureFixture) -> None:
+    learner = make_user("learner", email="learner@example.com")
+    database = connections["default"]
+    port = database.settings_dict["PORT"]
+    database.close()
+    database.settings_dict["PORT"] = free_port()  # nothing listens there: the connection is refused
+    try:
+        # Run eagerly, the retries follow at once instead of after their waits.
+        result = send_welcome_email.apply(args=[learner.pk])
+    finally:
+        database.close()
+        database.settings_dict["PORT"] = port
+
+    retries = [record for record in caplog.records if "retry: Retry in" in record.getMessage()]
+    assert len(retries) == send_welcome_email.max_retries
+    assert all("OperationalError" in record.getMessage() for record in retries)
+    assert result.state == "FAILURE"  # only once every retry met the dead database

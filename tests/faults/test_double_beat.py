@@ -1,0 +1,68 @@
+"""Two beat processes running at once for a minute: no duplicate email, backup or reminder."""
+
+import re
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from backup.models import Backup
+from tests.conftest import MailServer
+from tests.factories import make_exam, make_user
+from tests.faults.conftest import PrivateRedis
+from tests.processes import CELERY, running, wait_until, worker_process
+from tests.quiz.test_reminders import LOS_ANGELES, SEOUL, due
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SENT = re.compile(r"Sending due task (\S+)")
+
+
+def every(seconds: int, task: str) -> None:
+    interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name=task, task=task, interval=interval)
+
+
+def sent_by(log: Path) -> list[str]:
+    return SENT.findall(log.read_text(errors="replace"))
+
+
+def test_two_beats_for_a_minute_send_each_due_task_once(
+    private_redis: PrivateRedis, mail_server: MailServer, tmp_path: Path
+) -> None:
+    exam = make_exam("python", questions=2)
+    now = timezone.now()
+    learners = [
+        make_user("seoul", time_zone="Asia/Seoul", reminder_hour=now.astimezone(SEOUL).hour),
+        make_user("la", time_zone="America/Los_Angeles", reminder_hour=now.astimezone(LOS_ANGELES).hour),
+    ]
+    for learner in learners:
+        due(learner, exam, learner.local_today())
+    every(10, "quiz.tasks.send_due_review_reminders")
+    every(20, "backup.tasks.backup_database")
+    env = private_redis.env(
+        EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}",
+        BACKUP_DIR=str(tmp_path / "backups"),
+        BACKUP_SCHEDULE_WINDOW_SECONDS="5",  # each 20 s slot is its own scheduled backup here
+    )
+    logs = [tmp_path / "beat-1.log", tmp_path / "beat-2.log"]
+    with ExitStack() as processes:
+        processes.enter_context(worker_process(env, tmp_path / "worker.log", "busy@faults", pool="prefork"))
+        for number, log in enumerate(logs, start=1):
+            beat_env = {**env, "BEAT_HEARTBEAT_FILE": str(tmp_path / f"beat-{number}.alive")}
+            processes.enter_context(running([CELERY, "-A", "drillquiz", "beat", "--loglevel", "INFO"], beat_env, log))
+        time.sleep(60)
+    wait_until(lambda: not Backup.objects.filter(status="running").exists(), 30, "the last backup to finish")
+
+    sent = [sent_by(log) for log in logs]
+    assert [bool(tasks) for tasks in sent].count(True) == 1, "exactly one beat sent tasks (the leader)"
+    leader_sent = max(sent, key=len)
+    backups_sent = leader_sent.count("backup.tasks.backup_database")
+    assert 2 <= backups_sent <= 4
+    assert leader_sent.count("quiz.tasks.send_due_review_reminders") >= 5
+    assert Backup.objects.filter(status="succeeded").count() == backups_sent
+    assert len(list((tmp_path / "backups").iterdir())) == backups_sent
+    # Every fan-out found the learners due; each got one reminder, on the first.
+    assert sorted(message["To"] for message in mail_server.inbox.messages) == ["la@example.com", "seoul@example.com"]

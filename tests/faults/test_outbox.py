@@ -1,0 +1,54 @@
+"""Broker down at the moment a job is made: the page answers at once, the job waits in the outbox,
+and runs once when the broker is back."""
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from jobs import outbox
+from jobs.models import OutboxMessage
+from tests.accounts.test_accounts import SIGNUP
+from tests.conftest import MailServer
+from tests.faults.conftest import PrivateRedis
+from tests.processes import wait_until, worker_process
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_job_made_while_the_broker_is_down_waits_in_the_outbox_and_runs_once(
+    client: Client, private_redis: PrivateRedis, mail_server: MailServer, tmp_path: Path
+) -> None:
+    private_redis.stop()
+
+    started = time.monotonic()
+    response = client.post("/accounts/signup/", SIGNUP)
+    answered_in = time.monotonic() - started
+
+    assert response.status_code == 302
+    assert answered_in < 1.5, f"the signup page took {answered_in:.2f} s with the broker down"
+    waiting = OutboxMessage.objects.get()
+    assert (waiting.task_name, waiting.sent, waiting.attempts) == ("accounts.tasks.send_welcome_email", None, 1)
+    assert "Connection refused" in waiting.last_error
+    assert outbox.backlog()["pending"] == 1
+
+    private_redis.start()
+    env = private_redis.env(EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}")
+    with worker_process(env, tmp_path / "worker.log", "outbox@faults"):
+        # The worker's catch-up at start publishes it.
+        wait_until(lambda: len(mail_server.inbox.messages) == 1, 30, "the welcome email")
+        assert outbox.relay(older_than=timedelta(0)) == 0  # the relay finds nothing left to send
+        time.sleep(2)  # room for a duplicate, which must not come
+
+    assert [message["To"] for message in mail_server.inbox.messages] == [SIGNUP["email"]]
+    assert OutboxMessage.objects.get().sent is not None
+    assert outbox.backlog() == {"pending": 0, "oldest_seconds": 0.0}
+
+
+def test_a_job_of_a_rolled_back_request_is_never_recorded(client: Client, private_redis: PrivateRedis) -> None:
+    response = client.post("/accounts/signup/", {**SIGNUP, "password2": "not the same"})
+
+    assert response.status_code == 400
+    assert not OutboxMessage.objects.exists()
