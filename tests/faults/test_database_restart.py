@@ -88,7 +88,7 @@ def test_a_task_that_loses_the_database_mid_body_is_retried_with_back_off(caplog
     database.settings_dict["PORT"] = free_port()  # nothing listens there: the connection is refused
     try:
         # Run eagerly, the retries follow at once instead of after their waits.
-        result = send_welcome_email.apply(args=[learner.pk])
+        result = send_welcome_email.apply(args=(learner.pk,))
     finally:
         database.close()
         database.settings_dict["PORT"] = port
