@@ -47,8 +47,9 @@ class LeaderScheduler(DatabaseScheduler):
             return True
         was_leading = self.leading
         try:
-            if self.leading:
+            if self.lock.owned():  # also after a Redis restart that kept our key
                 self.lock.reacquire()
+                self.leading = True
             else:
                 self.leading = self.lock.acquire(blocking=False)
         except redis.exceptions.LockError:
