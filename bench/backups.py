@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import BENCH_ENV, ROOT, setup_django
 
-setup_django()
+setup_django("drillquiz_bench_backups")
 
 import psycopg
 from django.conf import settings

@@ -17,14 +17,16 @@ BENCH_ENV = {
 }
 
 
-def setup_django() -> None:
-    """Point this process at the benchmark database (created and migrated afresh) and set Django up."""
+def setup_django(database: str = "drillquiz_bench") -> None:
+    """Point this process at a benchmark database (created and migrated afresh) and set Django up.
+
+    A benchmark that may run beside another (they share the machine, not their data) names its own.
+    """
+    BENCH_ENV["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
     os.environ.update(BENCH_ENV)
     sys.path.insert(0, str(ROOT))
-    subprocess.run(
-        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", "drillquiz_bench"], check=True
-    )
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "drillquiz_bench"], check=True)
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", database], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], check=True)
     import django
 
     django.setup()
