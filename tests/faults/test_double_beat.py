@@ -6,15 +6,13 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from backup.models import Backup
 from tests.conftest import MailServer
-from tests.factories import make_exam, make_user
 from tests.faults.conftest import PrivateRedis
 from tests.processes import CELERY, running, wait_until, worker_process
-from tests.quiz.test_reminders import LOS_ANGELES, SEOUL, due
+from tests.quiz.test_reminders import learners_due_this_hour
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SENT = re.compile(r"Sending due task (\S+)")
@@ -32,14 +30,7 @@ def sent_by(log: Path) -> list[str]:
 def test_two_beats_for_a_minute_send_each_due_task_once(
     private_redis: PrivateRedis, mail_server: MailServer, tmp_path: Path
 ) -> None:
-    exam = make_exam("python", questions=2)
-    now = timezone.now()
-    learners = [
-        make_user("seoul", time_zone="Asia/Seoul", reminder_hour=now.astimezone(SEOUL).hour),
-        make_user("la", time_zone="America/Los_Angeles", reminder_hour=now.astimezone(LOS_ANGELES).hour),
-    ]
-    for learner in learners:
-        due(learner, exam, learner.local_today())
+    learners_due_this_hour()
     every(10, "quiz.tasks.send_due_review_reminders")
     every(20, "backup.tasks.backup_database")
     env = private_redis.env(

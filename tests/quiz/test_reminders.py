@@ -217,7 +217,8 @@ def test_a_chunk_task_refuses_bad_arguments_at_once(db: None, pairs: object, pro
     assert not ReviewReminder.objects.exists()
 
 
-def test_a_periodic_task_fired_twice_sends_each_learner_one_reminder(inbox: Inbox, celery_worker: object) -> None:
+def learners_due_this_hour() -> list[User]:
+    """Two learners on opposite sides of the world, each at their reminder hour now, with reviews due."""
     exam = make_exam("python", questions=2)
     now = timezone.now()
     learners = [
@@ -226,6 +227,11 @@ def test_a_periodic_task_fired_twice_sends_each_learner_one_reminder(inbox: Inbo
     ]
     for learner in learners:
         due(learner, exam, learner.local_today())
+    return learners
+
+
+def test_a_periodic_task_fired_twice_sends_each_learner_one_reminder(inbox: Inbox, celery_worker: object) -> None:
+    learners_due_this_hour()
 
     enqueue(send_due_review_reminders)
     enqueue(send_due_review_reminders)
