@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from celery import current_task
 from django.conf import settings
+from django.core.signals import setting_changed
 
 # user:password@ in any URL-like string, e.g. redis://:pw@host or postgres://u:pw@host.
 URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]+@", re.IGNORECASE)
@@ -34,11 +35,43 @@ def secret_values() -> tuple[str, ...]:
         settings.SECRET_KEY,
         settings.EMAIL_HOST_PASSWORD,
         settings.SLACK_WEBHOOK_URL,
+        # Its path alone is the token, and HTTP client debug lines show the path without the host.
+        webhook_path(settings.SLACK_WEBHOOK_URL),
         settings.TRANSLATION_API_KEY,
-        settings.DATABASES["default"].get("PASSWORD", ""),
-        urlsplit(settings.CELERY_BROKER_URL).password or "",
+        *(database.get("PASSWORD", "") for database in settings.DATABASES.values()),
+        *(url_password(url) for url in connection_urls()),
     ]
     return tuple(sorted({value for value in candidates if value and len(value) >= 4}, key=len, reverse=True))
+
+
+def connection_urls() -> list[str]:
+    """Every configured URL that may carry a password: the broker, caches, live events, backups."""
+    urls = [getattr(settings, name, "") for name in ("CELERY_BROKER_URL", "EVENTS_REDIS_URL", "BACKUP_DATABASE_URL")]
+    for cache_settings in settings.CACHES.values():
+        location = cache_settings.get("LOCATION", "")
+        urls += [location] if isinstance(location, str) else list(location)
+    return urls
+
+
+def url_password(url: str) -> str:
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:  # not a URL (a file cache's folder, say)
+        return ""
+
+
+def webhook_path(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if len(path) >= 16 else ""  # a short path is no token, and redacting it would hide words
+
+
+def forget_secret_values(**kwargs: object) -> None:
+    """Tests change settings: the next line reads the secrets again."""
+    secret_values.cache_clear()
+
+
+setting_changed.connect(forget_secret_values)
 
 
 def redact(text: str) -> str:

@@ -255,6 +255,11 @@ CELERY_TASK_ROUTES = {
     "backup.tasks.restore_drill": {"queue": "backups"},
 }
 
+# Error pages hide secrets inside values too (URL passwords, the Slack webhook), not only by setting name.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "drillquiz.reporting.SecretsReporterFilter"
+# Workers load it: `celery inspect conf` and `report` (Flower's worker page) then hide secrets the same way.
+CELERY_IMPORTS = ["drillquiz.reporting"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
