@@ -1,7 +1,7 @@
 """Database backups of a generated database against plain shell pipelines, side by side.
 
 For a database of --size-mb (default 1024) it times, interleaved, --rounds times each:
-  - our backup's write phase (backup.postgres.Postgres.dump: pg_dump -Fc -Z0 | zstd -3 into a
+  - our backup's write phase (backup.postgres.Postgres.dump: pg_dump --format=tar | zstd -3 into a
     0600 file, plus the row counts in the dump's snapshot), in this process;
   - `pg_dump | gzip` and `pg_dump | zstd -3` as bash pipelines (plain format, as the seeds did);
 then the whole task (dump, fsync, verification read, sha256, record) through a real worker process,
@@ -34,6 +34,7 @@ from drillquiz.celery import app
 
 CELERY = str(Path(sys.executable).parent / "celery")
 MB = 1024 * 1024
+TOOLS = {"pg_dump", "zstd", "pg_restore"}
 
 
 def source_url(name: str) -> str:
@@ -82,7 +83,7 @@ def timed_pipeline(command: str) -> tuple[float, int]:
 
 def timed_dump(name: str) -> tuple[float, int]:
     db = Postgres({"NAME": name, "HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres", "PASSWORD": ""})
-    target = Path(settings.BACKUP_DIR) / "ours.dump.zst"
+    target = Path(settings.BACKUP_DIR) / "ours.tar.zst"
     target.unlink(missing_ok=True)
     started = time.perf_counter()
     db.dump(target, 3600)
@@ -115,8 +116,9 @@ class ChildPeaks(threading.Thread):
                 except OSError:
                     continue
                 fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-                if fields.get("PPid", "").strip() == str(self.pid) and "VmRSS" in fields:
-                    name = fields["Name"].strip()
+                name = fields.get("Name", "").strip()
+                # Only the tools once they run: a child between fork and exec is still a copy of the worker.
+                if fields.get("PPid", "").strip() == str(self.pid) and name in TOOLS and "VmRSS" in fields:
                     self.peaks[name] = max(self.peaks.get(name, 0), int(fields["VmRSS"].split()[0]))
             time.sleep(0.05)
 
@@ -130,6 +132,8 @@ def task_in_worker(name: str) -> tuple[float, int, dict[str, int]]:
         [CELERY, "-A", "drillquiz", "worker", "-Q", "backups", "--pool", "solo", "--loglevel", "WARNING"],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,  # a failed backup is reported from its record
+        stderr=subprocess.DEVNULL,
     )
     try:
         time.sleep(5)  # start-up, outside the timing
@@ -168,7 +172,7 @@ def compare(options: argparse.Namespace) -> None:
     small_bytes = generate(small, options.small_mb)
     url = source_url(large)
     methods = {
-        "ours: pg_dump -Fc -Z0 | zstd -3 (+ snapshot row counts)": lambda: timed_dump(large),
+        "ours: pg_dump --format=tar | zstd -3 (+ snapshot row counts)": lambda: timed_dump(large),
         "pg_dump | zstd -3": lambda: timed_pipeline(f"pg_dump '{url}' | zstd -3 -q"),
         "pg_dump | gzip (-6)": lambda: timed_pipeline(f"pg_dump '{url}' | gzip"),
     }
