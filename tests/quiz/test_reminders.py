@@ -237,7 +237,7 @@ def test_a_periodic_task_fired_twice_sends_each_learner_one_reminder(inbox: Inbo
     enqueue(send_due_review_reminders)
 
     chunks_done = TaskResult.objects.filter(task_name="quiz.tasks.send_review_reminder_chunk", status="SUCCESS")
-    wait_until(lambda: chunks_done.count() == 2, 20, "both fan-outs' chunks to finish")
+    wait_until(lambda: chunks_done.count() == 2, 60, "both fan-outs' chunks to finish")
     assert sorted(message["To"] for message in inbox.messages) == ["la@example.com", "seoul@example.com"]
 
 
