@@ -32,7 +32,7 @@ CONNECT_SECONDS = 3
 
 def record(task_name: str, args: list[Any], task_id: str | None = None) -> OutboxMessage:
     message = OutboxMessage.objects.create(task_name=task_name, args=args, task_id=task_id or str(uuid.uuid4()))
-    transaction.on_commit(lambda: publish([message]), robust=True)
+    transaction.on_commit(lambda: publish([message.pk]), robust=True)
     return message
 
 
@@ -44,9 +44,19 @@ def broker_connection() -> Iterator[Connection]:
         yield connection
 
 
-def publish(messages: list[OutboxMessage]) -> int:
-    """Send messages over one broker connection, each once (the relay retries), and mark the ones
-    the broker took as sent; returns how many it took."""
+@transaction.atomic
+def publish(ids: list[int]) -> int:
+    """Send the unsent messages among ids over one broker connection, each once (the relay retries),
+    and mark the ones the broker took as sent; returns how many it took.
+
+    The rows stay locked while they are sent, so the publish after commit and a relay running at
+    the same moment never both send one (a locked row is skipped: its publisher is on it).
+    """
+    messages = list(
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=ids, sent__isnull=True)
+        .order_by("created")
+    )
     taken: list[int] = []
     try:
         with broker_connection() as connection:
@@ -66,17 +76,9 @@ def publish(messages: list[OutboxMessage]) -> int:
 
 
 def relay(older_than: timedelta = RELAY_AFTER) -> int:
-    """Publish the unsent jobs older than older_than, oldest first; returns how many were taken.
-
-    Rows are locked while this relay publishes them, so two relays never send the same row.
-    """
-    with transaction.atomic():
-        pending = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(sent__isnull=True, created__lte=timezone.now() - older_than)
-            .order_by("created")[:RELAY_BATCH]
-        )
-        published = publish(list(pending))
+    """Publish the unsent jobs older than older_than, oldest first; returns how many were taken."""
+    pending = OutboxMessage.objects.filter(sent__isnull=True, created__lte=timezone.now() - older_than)
+    published = publish(list(pending.order_by("created").values_list("pk", flat=True)[:RELAY_BATCH]))
     OutboxMessage.objects.filter(sent__lt=timezone.now() - KEEP_SENT).delete()
     if published:
         logger.info("outbox relay published %d job(s)", published)

@@ -4,8 +4,10 @@ batched provider call, shown at once, cached, and saved in the background after 
 import hashlib
 import logging
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
+import redis
 from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext as _
@@ -18,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 24 * 3600  # long enough for the background save to land many times over
 SAVE_WINDOW_SECONDS = 300  # many viewers of one untranslated page enqueue its save once in this window
+# The cache only saves work: when it is down (a Redis restart; a full disk for the file cache) pages go on without it.
+CACHE_DOWN = (redis.RedisError, OSError)
 
 
 @dataclass
@@ -85,7 +89,11 @@ def localize(language: str, groups: Iterable[tuple[str, Iterable[models.Model]]]
 def translate_missing(page: PageTranslation, provider: providers.Provider, missing: list[Wanted]) -> None:
     """Fill missing texts from the cache, then from ONE provider call per source language."""
     keys = {item.key: cache_key(provider.name, item.source_language, page.language, item.source) for item in missing}
-    cached = cache.get_many(list(set(keys.values())))
+    try:
+        cached = cache.get_many(list(set(keys.values())))
+    except CACHE_DOWN as error:
+        logger.warning("translation cache unavailable (%s); asking the provider", type(error).__name__)
+        cached = {}
     by_source_language: dict[str, list[Wanted]] = {}
     for item in missing:
         if keys[item.key] in cached:
@@ -102,13 +110,14 @@ def translate_missing(page: PageTranslation, provider: providers.Provider, missi
                 "Machine translation is not available right now; some text is shown in its original language."
             )
             continue
-        cache.set_many(
-            {
-                cache_key(provider.name, source_language, page.language, text): result
-                for text, result in translated.items()
-            },
-            CACHE_SECONDS,
-        )
+        with suppress(*CACHE_DOWN):  # the page has its text; only the next viewer's shortcut is lost
+            cache.set_many(
+                {
+                    cache_key(provider.name, source_language, page.language, text): result
+                    for text, result in translated.items()
+                },
+                CACHE_SECONDS,
+            )
         for item in items:
             show(page, provider, item, translated[item.source])
 
@@ -126,5 +135,9 @@ def schedule_save(page: PageTranslation, provider: str) -> None:
     fingerprint = hashlib.sha256(
         repr(sorted((entry.model, entry.object_id, entry.field, entry.source_hash) for entry in page.pending)).encode()
     ).hexdigest()
-    if cache.add(f"translation-save:{page.language}:{fingerprint}", 1, SAVE_WINDOW_SECONDS):
+    try:
+        first = cache.add(f"translation-save:{page.language}:{fingerprint}", 1, SAVE_WINDOW_SECONDS)
+    except CACHE_DOWN:
+        first = True  # without the cache to deduplicate, save again rather than not at all (saves are upserts)
+    if first:
         enqueue(batch_save_translation_results, page.language, provider, [entry.as_json() for entry in page.pending])

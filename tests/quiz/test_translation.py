@@ -17,6 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from accounts.models import User
+from jobs.models import OutboxMessage
 from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
 from quiz import services
@@ -24,7 +25,7 @@ from quiz.models import Exam, Question, Translation
 from quiz.tasks import batch_save_translation_results, save_translation_results
 from quiz.translation import registry, storage
 from tests.factories import make_exam, make_user
-from tests.processes import ROOT, process_env, wait_until
+from tests.processes import ROOT, free_port, process_env, wait_until
 
 
 def english(request: Request) -> Response:
@@ -90,6 +91,23 @@ def test_the_next_viewer_uses_the_cache_before_the_save_lands(
 
     assert len(provider.log) == 1
     assert not Translation.objects.exists()  # the save runs after the response, in a worker
+
+
+def test_a_page_is_still_translated_and_its_save_enqueued_while_the_cache_is_down(
+    client: Client, provider: HTTPServer, learner: User, settings: Settings
+) -> None:
+    url = take(client, learner, korean_exam())
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+
+    page = view_in_english(client, url)
+
+    assert "EN 쿠버네티스 기초" in page
+    assert OutboxMessage.objects.filter(task_name="quiz.tasks.batch_save_translation_results").count() == 1
 
 
 def test_many_viewers_enqueue_the_save_once(
