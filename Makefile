@@ -60,6 +60,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/translations.py --rounds 100
 	$(BIN)/python bench/backups.py --size-mb 1024 --rounds 3
+	$(BIN)/python bench/streams.py
+	$(BIN)/python bench/soak.py --minutes 10 --fault-every 120
 
 clean:
 	rm -rf $(VENV) var

@@ -99,14 +99,22 @@ class Postgres:
     def dump(self, target: Path, time_limit: float) -> dict[str, int]:
         """Write the archive to target (which must not exist) and return the rows per table, counted
         in the very snapshot pg_dump dumped. Kills both tools past time_limit seconds."""
+        with self.snapshot() as (conn, snapshot):
+            self.write_archive(snapshot, target, time_limit)
+            return count_rows(conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[tuple[psycopg.Connection[Any], str]]:
+        """A repeatable-read transaction and the id of its exported snapshot, for pg_dump --snapshot."""
         with self.connect() as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            snapshot = scalar(conn, "SELECT pg_export_snapshot()")
-            dump = [self.tool("pg_dump"), "--format=tar", f"--snapshot={snapshot}"]
-            dump += self.connection_args(self.live_database())
-            compress = [self.tool("zstd"), "-3", "--quiet", "--stdout"]
-            run_pipeline(dump, compress, target, self.tool_env(), time_limit)
-            return count_rows(conn)
+            yield conn, str(scalar(conn, "SELECT pg_export_snapshot()"))
+
+    def write_archive(self, snapshot: str, target: Path, time_limit: float) -> None:
+        dump = [self.tool("pg_dump"), "--format=tar", f"--snapshot={snapshot}"]
+        dump += self.connection_args(self.live_database())
+        compress = [self.tool("zstd"), "-3", "--quiet", "--stdout"]
+        run_pipeline(dump, compress, target, self.tool_env(), time_limit)
 
     def verify(self, path: Path, time_limit: float) -> str:
         """Read the whole file back: zstd checks every frame's checksum, pg_restore parses every entry."""
