@@ -19,6 +19,9 @@ class TrackedJobAdmin(admin.ModelAdmin):
     search_fields = ("task_id", "user__username")
     readonly_fields = ("task_id", "task_name", "user", "created")
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a job is recorded by starting it (jobs.services.start_job), never by hand
+
 
 class PendingFilter(admin.SimpleListFilter):
     title = "state"

@@ -4,7 +4,6 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
 from jobs import services
@@ -26,19 +25,36 @@ def json_login_required(view: View) -> View:
     return wrapper
 
 
+def json_methods(*methods: str) -> Callable[[View], View]:
+    """Like require_http_methods, but an API answers 405 in JSON, saying which methods it takes."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if request.method not in methods:
+                response = JsonResponse({"error": f"Use {' or '.join(methods)} here."}, status=405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def accepted(job: TrackedJob) -> JsonResponse:
     """The 202 answer for a started job: its id and where to poll its state."""
     status_url = reverse("jobs:status", args=[job.task_id])
     return JsonResponse({"task_id": str(job.task_id), "status_url": status_url}, status=202)
 
 
-@require_POST
+@json_methods("POST")
 @json_login_required
 def start_ping(request: AuthenticatedRequest) -> HttpResponse:
     return accepted(services.start_job(request.user, ping))
 
 
-@require_GET
+@json_methods("GET")
 @json_login_required
 def status(request: AuthenticatedRequest, task_id: UUID) -> HttpResponse:
     job = TrackedJob.objects.filter(task_id=task_id, user=request.user).first()

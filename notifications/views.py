@@ -9,11 +9,14 @@ from accounts.http import AuthenticatedRequest
 from notifications import services, stream
 from notifications.models import Notification
 
+MAX_ID_DIGITS = 19  # a bigint; a longer "id" is no notification's
+
 
 def last_event_id(request: HttpRequest) -> int:
     """Where a stream starts: the browser's Last-Event-ID on a reconnect, else the page's ?since=."""
     raw = request.headers.get("Last-Event-ID") or request.GET.get("since") or "0"
-    return int(raw) if raw.isdigit() else 0
+    # Only a plain id counts: "²" passes str.isdigit() and fails int(), as do 5000 digits.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS else 0
 
 
 @require_GET

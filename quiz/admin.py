@@ -131,6 +131,9 @@ class AttemptAdmin(admin.ModelAdmin):
     list_select_related = ("user", "exam")
     readonly_fields = ("user", "exam", "started", "finished", "correct_count", "question_count")
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # an attempt is made by taking an exam; every field here is read-only
+
 
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.db import transaction
 
 from quiz.models import Choice, Exam, Question, Tag
+from quiz.text import storable
 
 FORMAT = "drillquiz-exam/1"
-SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
-TAG = re.compile(r"^[-a-z0-9]{1,50}$")
+# Matched whole (fullmatch): with match() and "$", a trailing newline would pass.
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+TAG = re.compile(r"[-a-z0-9]{1,50}")
 MIN_CHOICES, MAX_CHOICES = 2, 10
 
 
@@ -34,6 +36,8 @@ def parse(raw: bytes | str) -> Any:
 def _check_text(errors: list[str], where: str, value: Any, max_length: int | None, required: bool = True) -> None:
     if not isinstance(value, str):
         errors.append(f"{where}: must be a string")
+    elif not storable(value):
+        errors.append(f"{where}: must not contain NUL characters or unpaired surrogates")
     elif required and not value.strip():
         errors.append(f"{where}: must not be empty")
     elif max_length is not None and len(value) > max_length:
@@ -75,7 +79,7 @@ def validate(data: Any) -> list[str]:
     if data.get("format") != FORMAT:
         errors.append(f"format: must be {FORMAT!r}, got {data.get('format')!r}")
     slug = data.get("slug")
-    if not isinstance(slug, str) or not SLUG.match(slug):
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         errors.append("slug: 1 to 80 letters, digits, '-' or '_'")
     elif Exam.objects.filter(slug=slug).exists():
         errors.append(f"slug: an exam {slug!r} already exists")
@@ -87,7 +91,7 @@ def validate(data: Any) -> list[str]:
     if not isinstance(data.get("published", False), bool):
         errors.append("published: must be true or false")
     tags = data.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(tag, str) and TAG.match(tag) for tag in tags):
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and TAG.fullmatch(tag) for tag in tags):
         errors.append("tags: a list of tag slugs (lower-case letters, digits and '-')")
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:

@@ -13,11 +13,12 @@ def selected_ids(value: int | list[int]) -> set[int]:
     return set(value) if isinstance(value, list) else {value}
 
 
-def submitted_ids(field: forms.BoundField) -> set[int]:
-    """The choice ids a bound field was given (valid or not), to keep them ticked on a redisplay."""
+def submitted_ids(question: Question, field: forms.BoundField) -> set[int]:
+    """The question's own choice ids a bound field was given (valid or not), to keep them ticked on a
+    redisplay. Compared as text: "²" passes str.isdigit() and then fails int()."""
     value = field.value()
-    values = value if isinstance(value, list) else [value]
-    return {int(item) for item in values if str(item).isdigit()}
+    submitted = {str(item) for item in (value if isinstance(value, list) else [value])}
+    return {choice.pk for choice in question.choices.all() if str(choice.pk) in submitted}
 
 
 class ChoiceInputs(NamedTuple):
@@ -53,7 +54,7 @@ class AttemptForm(forms.Form):
         inputs = []
         for question in self.questions:
             field = self[f"q{question.pk}"]
-            inputs.append(ChoiceInputs(question, field, submitted_ids(field)))
+            inputs.append(ChoiceInputs(question, field, submitted_ids(question, field)))
         return inputs
 
     def selections(self) -> dict[int, set[int]]:
@@ -81,7 +82,7 @@ class ReviewForm(forms.Form):
         self.order_fields(["answer", "confidence"])
 
     def inputs(self) -> ChoiceInputs:
-        return ChoiceInputs(self.question, self["answer"], submitted_ids(self["answer"]))
+        return ChoiceInputs(self.question, self["answer"], submitted_ids(self.question, self["answer"]))
 
     def selected(self) -> set[int]:
         return selected_ids(self.cleaned_data["answer"])

@@ -33,6 +33,7 @@ LISTED_QUESTIONS = 10
 STALE_CLAIM = timedelta(minutes=15)
 
 Pair = tuple[int, date]
+BIGINT_MAX = 2**63 - 1
 
 
 @dataclass
@@ -80,11 +81,13 @@ def parse_pairs(raw: object) -> list[Pair]:
     pairs = []
     for item in raw:
         if not (isinstance(item, list) and len(item) == 2 and type(item[0]) is int and isinstance(item[1], str)):
-            raise InvalidTaskArguments(f"expected [user_id, 'YYYY-MM-DD'], got {item!r}")
+            raise InvalidTaskArguments(f"expected [user_id, 'YYYY-MM-DD'], got {item!r:.200}")
+        if not 0 < item[0] <= BIGINT_MAX:
+            raise InvalidTaskArguments(f"not a user id: {item[0]}")
         try:
             pairs.append((item[0], date.fromisoformat(item[1])))
         except ValueError:
-            raise InvalidTaskArguments(f"not a date: {item[1]!r}") from None
+            raise InvalidTaskArguments(f"not a date: {item[1]!r:.200}") from None
     return pairs
 
 
@@ -139,15 +142,23 @@ def send_chunk(pairs: list[Pair], now: datetime | None = None) -> ChunkReport:
     rest is released for the retry.
     """
     now = now or timezone.now()
+    # A user deleted since the fan-out has nothing due, and a claim for them would point nowhere.
+    existing = set(User.objects.filter(pk__in=[user_id for user_id, _ in pairs]).values_list("pk", flat=True))
+    gone = sum(1 for user_id, _ in pairs if user_id not in existing)
+    pairs = [(user_id, day) for user_id, day in pairs if user_id in existing]
+    if not pairs:
+        return ChunkReport(nothing_due=gone)
     token, mine, held_elsewhere = claim(pairs, now)
-    report = ChunkReport(held_elsewhere=held_elsewhere, already_done=len(pairs) - len(mine) - held_elsewhere)
+    report = ChunkReport(
+        held_elsewhere=held_elsewhere, already_done=len(pairs) - len(mine) - held_elsewhere, nothing_due=gone
+    )
     claimed = ReviewReminder.objects.filter(claim=token, status=ReviewReminder.Status.SENDING)
     if not mine:
         return report
     counts, listed = due_questions(mine)
     users = User.objects.in_bulk([user_id for user_id, _ in mine])
     to_send = [(u, d) for u, d in mine if counts.get(u) and u in users and users[u].reminders_enabled]
-    report.nothing_due = len(mine) - len(to_send)
+    report.nothing_due += len(mine) - len(to_send)
     messages = [
         email.build(
             recipient(users[u]),

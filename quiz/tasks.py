@@ -36,8 +36,7 @@ def send_review_reminder_chunk(self: Task, pairs: list) -> dict:
 @shared_task(soft_time_limit=60, time_limit=90)
 def batch_save_translation_results(language: str, provider: str, entries: list) -> int:
     """Store the machine translations a page showed (many objects); returns how many were written."""
-    if not isinstance(provider, str):
-        raise InvalidTaskArguments("provider must be a string")
+    provider = storage.parse_provider(provider)
     return storage.save_machine_translations(language, provider, storage.parse_entries(entries, language))
 
 

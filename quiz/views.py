@@ -39,14 +39,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/home.html", {"latest": latest, "page_translation": page_translation})
 
 
+def searchable(value: str) -> str:
+    """A query parameter PostgreSQL can compare: its text type cannot hold NUL, and says so with an error."""
+    return value.replace("\x00", "")
+
+
 def exam_list(request: HttpRequest) -> HttpResponse:
     exams = (
         Exam.objects.published().annotate(question_total=Count("questions")).prefetch_related("tags").order_by("title")
     )
-    query = request.GET.get("q", "").strip()
+    query = searchable(request.GET.get("q", "")).strip()
     if query:
         exams = exams.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    tag = request.GET.get("tag", "")
+    tag = searchable(request.GET.get("tag", ""))
     if tag:
         exams = exams.filter(tags__slug=tag)
     page = Paginator(exams, EXAMS_PER_PAGE).get_page(request.GET.get("page"))

@@ -84,7 +84,7 @@ def parse_keys(raw: object) -> list[storage.Key]:
         raise InvalidTaskArguments("keys must be a non-empty list of [model, id, field]")
     keys = []
     for item in raw:
-        if not (isinstance(item, list) and len(item) == 3 and type(item[1]) is int):
+        if not (isinstance(item, list) and len(item) == 3 and storage.is_object_id(item[1])):
             raise InvalidTaskArguments(f"a key is [model, id, field]: {item!r:.200}")
         if not registry.is_registered(item[0], item[2]):
             raise InvalidTaskArguments(f"({item[0]!r}, {item[2]!r}) is not a translated field")

@@ -19,8 +19,9 @@ def label(model: type[models.Model]) -> str:
     return model._meta.label_lower
 
 
-def is_registered(model_label: str, field: str) -> bool:
-    model = BY_LABEL.get(model_label)
+def is_registered(model_label: object, field: object) -> bool:
+    """Whether (model label, field) is translated; False for anything else, task arguments of any type included."""
+    model = BY_LABEL.get(model_label) if isinstance(model_label, str) else None
     return model is not None and field in FIELDS[model]
 
 

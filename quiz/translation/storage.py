@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jobs.retry import InvalidTaskArguments
 from quiz.models import Translation
+from quiz.text import storable
 from quiz.translation import registry
 
 UPSERT_BATCH = 500
@@ -24,6 +25,7 @@ UPSERT_SQL = (
     "updated = excluded.updated WHERE {table}.origin = %s"
 )
 Key = tuple[str, int, str]  # (model label, object id, field)
+BIGINT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,19 @@ class Entry:
         }
 
 
+def is_object_id(value: Any) -> bool:
+    """A positive integer that fits the object_id column (a bigint)."""
+    return type(value) is int and 0 < value <= BIGINT_MAX
+
+
+def parse_provider(raw: Any) -> str:
+    """The provider's name as the provider column can hold it; InvalidTaskArguments otherwise."""
+    max_length = Translation._meta.get_field("provider").max_length or 0
+    if not isinstance(raw, str) or len(raw) > max_length or not storable(raw):
+        raise InvalidTaskArguments(f"provider must be a name of at most {max_length} characters: {raw!r:.100}")
+    return raw
+
+
 def parse_entries(raw: Any, language: Any) -> list[Entry]:
     """Task arguments into entries; InvalidTaskArguments for anything not registered or malformed."""
     if language not in registry.languages():
@@ -58,8 +73,10 @@ def parse_entries(raw: Any, language: Any) -> list[Entry]:
             raise InvalidTaskArguments(f"an entry needs exactly model, id, field, text and hash: {item!r:.200}")
         if not registry.is_registered(item["model"], item["field"]):
             raise InvalidTaskArguments(f"({item['model']!r}, {item['field']!r}) is not a translated field")
-        if type(item["id"]) is not int or not isinstance(item["text"], str) or not isinstance(item["hash"], str):
-            raise InvalidTaskArguments(f"id must be an integer and text and hash strings: {item!r:.200}")
+        if not is_object_id(item["id"]) or not isinstance(item["text"], str) or not isinstance(item["hash"], str):
+            raise InvalidTaskArguments(f"id must be a positive integer and text and hash strings: {item!r:.200}")
+        if not storable(item["text"]):
+            raise InvalidTaskArguments(f"text with NUL or an unpaired surrogate cannot be stored: {item!r:.200}")
         entries.append(Entry(item["model"], item["id"], item["field"], item["text"], item["hash"]))
     return entries
 

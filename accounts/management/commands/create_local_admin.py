@@ -1,6 +1,7 @@
 import secrets
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 
@@ -12,6 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args: object, username: str, **options: object) -> None:
+        try:
+            # The model field's own checks: not empty, at most 150 characters, letters, digits and @.+-_.
+            User._meta.get_field("username").clean(username, None)
+        except ValidationError as error:
+            raise CommandError(f"invalid username {username!r}: {' '.join(error.messages)}") from None
         if User.objects.filter(username=username).exists():
             self.stdout.write(
                 f"Admin user: {username} (password unchanged; "

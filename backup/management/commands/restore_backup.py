@@ -14,6 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="allow restoring over the live database")
 
     def handle(self, *args: object, backup_id: int, into: str, force: bool, **options: object) -> None:
+        # Not printable: a control character, or a byte of the command line that is not UTF-8 (Python
+        # keeps it as a lone surrogate, which the database driver cannot even send).
+        if not into or not into.isprintable():
+            raise CommandError(f"--into {into!r} cannot name a database or a file")
         backup = Backup.objects.filter(pk=backup_id).first()
         if backup is None:
             raise CommandError(f"no backup with id {backup_id}")
