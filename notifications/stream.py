@@ -1,6 +1,7 @@
 """Live delivery of notifications to open pages (Server-Sent Events).
 
-Publishing: after the notification rows commit, one Redis PUBLISH per batch on one channel.
+Publishing: after the notification rows commit, one Redis PUBLISH per notification (pipelined) on
+the site's channel.
 Receiving: each web process runs ONE hub task: with Redis, a single subscription to that channel;
 without Redis (the embedded default), one database query every few seconds for all of the
 process's open streams. The hub hands each event to the open streams of its user, which wait on
@@ -26,7 +27,6 @@ from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "drillquiz:notifications"
 HEARTBEAT_SECONDS = 15
 POLL_SECONDS = 2  # the embedded default's database poll, shared by all streams of a process
 REPLAY_LIMIT = 200
@@ -46,6 +46,12 @@ def event_data(notification: Notification) -> dict[str, Any]:
     }
 
 
+def channel() -> str:
+    """The site's channel: Redis pub/sub ignores database numbers, so sites (or test runs) sharing a
+    Redis server must not share a channel; user ids would collide. The database names the site."""
+    return f"drillquiz:notifications:{settings.DATABASES['default']['NAME']}"
+
+
 @cache
 def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.EVENTS_REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
@@ -59,7 +65,7 @@ def publish(notifications: Iterable[Notification]) -> None:
     try:
         with redis_client().pipeline(transaction=False) as pipe:
             for notification in notifications:
-                pipe.publish(CHANNEL, json.dumps(event_data(notification)))
+                pipe.publish(channel(), json.dumps(event_data(notification)))
             pipe.execute()
     except redis.RedisError as error:
         logger.warning("live notification publish failed (%s); pages catch up on reconnect", type(error).__name__)
@@ -91,6 +97,17 @@ class Hub:
         for queue in self.listeners.get(event["user"], ()):
             deliver(queue, event)
 
+    def dispatch_raw(self, data: bytes) -> None:
+        """One published message; a malformed one is logged and skipped, never fatal to the hub."""
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or not all(isinstance(event.get(key), int) for key in ("id", "user")):
+            logger.warning("live notifications skipped a malformed message")
+            return
+        self.dispatch(event)
+
     def resync_all(self) -> None:
         for queues in self.listeners.values():
             for queue in queues:
@@ -108,14 +125,14 @@ class Hub:
             client = redis.asyncio.Redis.from_url(settings.EVENTS_REDIS_URL)
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(channel())
                     self.ready.set()
                     if not first:
                         self.resync_all()  # events published while we were away are in the database
                     first = False
                     async for message in pubsub.listen():
                         if message["type"] == "message":
-                            self.dispatch(json.loads(message["data"]))
+                            self.dispatch_raw(message["data"])
             except (redis.RedisError, OSError) as error:
                 logger.warning("live notifications lost Redis (%s); reconnecting", type(error).__name__)
                 await asyncio.sleep(1)
@@ -166,6 +183,21 @@ def missed(user_id: int, after: int) -> list[dict[str, Any]]:
 hub = Hub()
 
 
+async def replay(user_id: int, after: int) -> AsyncIterator[dict[str, Any]]:
+    """Everything the user missed after an event id, from the database, REPLAY_LIMIT rows a query."""
+    while True:
+        batch = await sync_to_async(missed)(user_id, after)
+        for event in batch:
+            yield event
+        if len(batch) < REPLAY_LIMIT:
+            return
+        after = batch[-1]["id"]
+
+
+async def once(event: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield event
+
+
 def sse(event: dict[str, Any]) -> str:
     data = {key: value for key, value in event.items() if key != "user"}
     return f"id: {event['id']}\nevent: notification\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -185,7 +217,7 @@ async def events_for(user_id: int, after: int) -> AsyncIterator[str]:
             logger.warning("live notifications not ready (Redis down?); this stream resyncs when they are")
         yield "retry: 3000\n: connected\n\n"
         sent = after
-        for event in await sync_to_async(missed)(user_id, sent):
+        async for event in replay(user_id, sent):
             yield sse(event)
             sent = event["id"]
         while True:
@@ -194,8 +226,8 @@ async def events_for(user_id: int, after: int) -> AsyncIterator[str]:
             except TimeoutError:
                 yield ": heartbeat\n\n"
                 continue
-            batch = await sync_to_async(missed)(user_id, sent) if event is RESYNC else [event]
-            for item in batch:
+            batch = replay(user_id, sent) if event is RESYNC else once(event)
+            async for item in batch:
                 if item["id"] > sent:
                     yield sse(item)
                     sent = item["id"]

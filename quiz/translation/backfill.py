@@ -4,12 +4,12 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from jobs.retry import InvalidTaskArguments
 from quiz.models import Choice, Exam, Question, Translation
 from quiz.translation import providers, registry, storage
+from quiz.translation.once import first_time_within
 
 BATCH_SIZE = 50
 
@@ -76,7 +76,7 @@ def claim_batch(source_language: str, language: str, keys: list[list]) -> bool:
     """True the first time this exact batch is asked for within an hour: a rerun of an interrupted
     backfill does not queue again what is still waiting in the queue."""
     fingerprint = hashlib.sha256(repr((source_language, language, keys)).encode()).hexdigest()
-    return cache.add(f"translation-backfill:{fingerprint}", 1, 3600)
+    return first_time_within(f"translation-backfill:{fingerprint}", 3600)
 
 
 def parse_keys(raw: object) -> list[storage.Key]:

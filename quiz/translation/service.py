@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-import redis
 from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext as _
@@ -15,13 +14,12 @@ from django.utils.translation import gettext as _
 from jobs.services import enqueue
 from quiz.models import Translation
 from quiz.translation import providers, registry, storage
+from quiz.translation.once import CACHE_DOWN, first_time_within
 
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 24 * 3600  # long enough for the background save to land many times over
 SAVE_WINDOW_SECONDS = 300  # many viewers of one untranslated page enqueue its save once in this window
-# The cache only saves work: when it is down (a Redis restart; a full disk for the file cache) pages go on without it.
-CACHE_DOWN = (redis.RedisError, OSError)
 
 
 @dataclass
@@ -135,9 +133,5 @@ def schedule_save(page: PageTranslation, provider: str) -> None:
     fingerprint = hashlib.sha256(
         repr(sorted((entry.model, entry.object_id, entry.field, entry.source_hash) for entry in page.pending)).encode()
     ).hexdigest()
-    try:
-        first = cache.add(f"translation-save:{page.language}:{fingerprint}", 1, SAVE_WINDOW_SECONDS)
-    except CACHE_DOWN:
-        first = True  # without the cache to deduplicate, save again rather than not at all (saves are upserts)
-    if first:
+    if first_time_within(f"translation-save:{page.language}:{fingerprint}", SAVE_WINDOW_SECONDS):
         enqueue(batch_save_translation_results, page.language, provider, [entry.as_json() for entry in page.pending])

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from notifications import services
+from notifications import services, stream
 from notifications.models import Level, Notification
 from tests.factories import make_user
 from tests.processes import WebServer
@@ -74,8 +74,8 @@ class Stream:
 def streams() -> Iterator[list[Stream]]:
     opened: list[Stream] = []
     yield opened
-    for stream in opened:
-        stream.close()
+    for one in opened:
+        one.close()
 
 
 def test_a_logged_out_visitor_gets_no_stream(client: Client, db: None) -> None:
@@ -191,3 +191,28 @@ def test_open_streams_hold_no_thread_and_no_database_connection_each(
     assert database_connections() - connections <= 1
     services.notify_users([learner.pk], Level.INFO, "All thirty hear it")
     assert all(stream.next()[1]["title"] == "All thirty hear it" for stream in streams)
+
+
+def test_a_malformed_message_on_the_channel_does_not_stop_the_streams(
+    web_server: WebServer, streams: list[Stream], learner: User
+) -> None:
+    streams.append(Stream(web_server, learner))
+    for garbage in (b"not json", b"[1, 2]", b'{"user": "x", "id": 1}'):
+        stream.redis_client().publish(stream.channel(), garbage)
+
+    services.notify_users([learner.pk], Level.INFO, "Still here")
+
+    assert streams[0].next()[1]["title"] == "Still here"
+
+
+def test_a_reconnect_replays_more_than_one_query_of_missed_notifications(
+    web_server: WebServer, streams: list[Stream], learner: User
+) -> None:
+    missed = stream.REPLAY_LIMIT + 30
+    Notification.objects.bulk_create(Notification(user=learner, title=f"missed {n}") for n in range(missed))
+
+    streams.append(Stream(web_server, learner, last_event_id=0))
+
+    titles = [streams[0].next()[1]["title"] for _ in range(missed)]
+    assert titles == [f"missed {n}" for n in range(missed)]
+    assert streams[0].nothing_within(0.5)
