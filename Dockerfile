@@ -21,7 +21,7 @@ RUN DJANGO_ENV=production SECRET_KEY=build-only-collectstatic STATIC_ROOT=/app/s
     && /opt/venv/bin/python -m compileall -q /app
 
 FROM ${PYTHON_IMAGE}
-# pg_dump/pg_restore of the server's major version (Debian bookworm ships 15), zstd for the backup
+# pg_dump/psql of the server's major version (Debian bookworm ships 15), zstd for the backup
 # pipe, tini as PID 1 so signals reach the process and orphaned probe children are reaped.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client-15 zstd tini \

@@ -1,5 +1,5 @@
-"""PostgreSQL backups with the standard tools: `pg_dump --format=tar | zstd -3` into a file, restored
-by `zstd -dc | pg_restore`.
+"""PostgreSQL backups with the standard tools: `pg_dump | zstd -3` (a plain SQL script) into a file,
+restored by `zstd -dc | psql`.
 
 pg_dump and zstd run as two processes joined by a pipe, so dumping and compressing use both cores
 and no byte passes through Python. The password goes to them in PGPASSWORD, never in argv.
@@ -8,7 +8,6 @@ and no byte passes through Python. The password goes to them in PGPASSWORD, neve
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -22,10 +21,11 @@ from psycopg import sql
 
 from backup.errors import BackupError, BackupMisconfigured, BackupTimedOut
 
-SUFFIX = ".tar.zst"
+SUFFIX = ".sql.zst"
 # setpriv makes the kernel kill each tool when the worker process dies (even by SIGKILL), so a
 # lost worker never leaves a pg_dump running.
 DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"]
+COMPLETE = b"-- PostgreSQL database dump complete"
 
 
 class Postgres:
@@ -86,7 +86,7 @@ class Postgres:
 
     def check_pg_dump(self, server_version: str) -> None:
         """pg_dump must be of the server's major version: an older one refuses, a newer one writes
-        archives the server's own pg_restore cannot read."""
+        scripts the server's own tools may not read."""
         version = [self.tool("pg_dump"), "--version"]
         output = subprocess.run(version, capture_output=True, text=True, check=False).stdout  # noqa: S603 - our argv
         tool_major, server_major = major_version(output), major_version(server_version)
@@ -111,43 +111,31 @@ class Postgres:
             yield conn, str(scalar(conn, "SELECT pg_export_snapshot()"))
 
     def write_archive(self, snapshot: str, target: Path, time_limit: float) -> None:
-        dump = [self.tool("pg_dump"), "--format=tar", f"--snapshot={snapshot}"]
+        # A script that restores into an empty database or over an existing one, as any role.
+        dump = [self.tool("pg_dump"), "--format=plain", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
+        dump += [f"--snapshot={snapshot}"]
         dump += self.connection_args(self.live_database())
         compress = [self.tool("zstd"), "-3", "--quiet", "--stdout"]
         run_pipeline(dump, compress, target, self.tool_env(), time_limit)
 
     def verify(self, path: Path, time_limit: float) -> str:
-        """Read the whole file back: zstd checks every frame's checksum, pg_restore parses every entry."""
-        deadline = time.monotonic() + time_limit
-        test = subprocess.run(  # noqa: S603 - our own tool, no shell
-            [*DIE_WITH_PARENT, self.tool("zstd"), "--test", "--quiet", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=time_limit,
-            check=False,
-        )
-        if test.returncode != 0:
-            raise BackupError(f"zstd --test failed: {one_line(test.stderr) or test.returncode}")
-        read = [self.tool("pg_restore"), "--file=/dev/null"]
-        run_pipeline(self.decompress(path), read, None, self.tool_env(), deadline - time.monotonic())
-        return "zstd --test and pg_restore read the whole archive"
+        """Read the whole file back: zstd checks every frame's checksum on the way, and the script
+        must end with pg_dump's own last line (a dump cut short does not)."""
+        with tempfile.TemporaryDirectory() as directory:
+            end = Path(directory) / "end"
+            run_pipeline(self.decompress(path), ["tail", "--bytes=256"], end, self.tool_env(), time_limit)
+            if COMPLETE not in end.read_bytes():
+                raise BackupError("the dump does not end with pg_dump's completion line: it is cut short")
+        return "zstd read every frame; the script ends with pg_dump's completion line"
 
     # -- restoring -------------------------------------------------------------------------------
 
     def restore(self, path: Path, into: str, time_limit: float) -> None:
-        """Restore the archive into database `into`, created if missing, in one transaction."""
+        """Run the script in database `into` (created if missing) in one transaction, stopping at
+        the first error: it restores all or nothing."""
         self.create_database(into)
-        restore = [
-            self.tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            *self.connection_args(into),
-        ]
-        run_pipeline(self.decompress(path), restore, None, self.tool_env(), time_limit)
+        psql = [self.tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1"]
+        run_pipeline(self.decompress(path), psql + self.connection_args(into), None, self.tool_env(), time_limit)
 
     def decompress(self, path: Path) -> list[str]:
         return [self.tool("zstd"), "--decompress", "--stdout", "--quiet", str(path)]
@@ -210,11 +198,8 @@ def run_pipeline(
                 if process.poll() is None:
                     process.kill()
                     process.wait()
-        # pg_restore stops at tar's end-of-archive marker, before the zero padding after it: the
-        # writer feeding it may then die of SIGPIPE, which is no failure once the reader succeeded.
-        if consumer.returncode == 0 and producer.returncode == -signal.SIGPIPE:
-            return
-        for process, argv, err in ((producer, first, first_err), (consumer, second, second_err)):
+        # The reader's error first: a writer it left behind only died of SIGPIPE.
+        for process, argv, err in ((consumer, second, second_err), (producer, first, first_err)):
             if process.returncode != 0:
                 err.seek(0)
                 message = one_line(err.read().decode(errors="replace")) or f"exit code {process.returncode}"

@@ -1,7 +1,7 @@
 """Database backups of a generated database against plain shell pipelines, side by side.
 
 For a database of --size-mb (default 1024) it times, interleaved, --rounds times each:
-  - our backup's write (backup.postgres.Postgres.write_archive: pg_dump --format=tar | zstd -3 into
+  - our backup's write (backup.postgres.Postgres.write_archive: pg_dump (plain) | zstd -3 into
     a 0600 file), then the row counts in the dump's snapshot, in this process;
   - `pg_dump | gzip` and `pg_dump | zstd -3` as bash pipelines (plain format, as the seeds did);
 then the whole task (dump, fsync, verification read, sha256, record) through a real worker process,
@@ -34,7 +34,7 @@ from drillquiz.celery import app
 
 CELERY = str(Path(sys.executable).parent / "celery")
 MB = 1024 * 1024
-TOOLS = {"pg_dump", "zstd", "pg_restore"}
+TOOLS = {"pg_dump", "zstd", "tail"}
 
 
 def source_url(name: str) -> str:
@@ -85,7 +85,7 @@ def timed_dump(name: str) -> tuple[float, int, float]:
     """Our backup's write (the same code as the task), then the row counts in its snapshot:
     seconds writing, file bytes, seconds counting."""
     db = Postgres({"NAME": name, "HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres", "PASSWORD": ""})
-    target = Path(settings.BACKUP_DIR) / "ours.tar.zst"
+    target = Path(settings.BACKUP_DIR) / "ours.sql.zst"
     target.unlink(missing_ok=True)
     with db.snapshot() as (conn, snapshot):
         started = time.perf_counter()
@@ -184,7 +184,7 @@ def compare(options: argparse.Namespace) -> None:
         return seconds, size
 
     methods = {
-        "ours: pg_dump --format=tar | zstd -3 into the file": ours,
+        "ours: pg_dump (plain) | zstd -3 into the file": ours,
         "pg_dump | zstd -3": lambda: timed_pipeline(f"pg_dump '{url}' | zstd -3 -q"),
         "pg_dump | gzip (-6)": lambda: timed_pipeline(f"pg_dump '{url}' | gzip"),
     }
@@ -203,7 +203,7 @@ def compare(options: argparse.Namespace) -> None:
         seconds = statistics.median(t for t, _ in runs)
         file_mb = statistics.median(size for _, size in runs) / MB
         print(f"| {label} | {seconds:.2f} | {size_mb / seconds:.1f} | {file_mb:.1f} | {fastest / seconds:.2f}x |")
-    ours_runs = results["ours: pg_dump --format=tar | zstd -3 into the file"]
+    ours_runs = results["ours: pg_dump (plain) | zstd -3 into the file"]
     seconds = statistics.median(run[0] + count for run, count in zip(ours_runs, counting, strict=True))
     file_mb = statistics.median(size for _, size in ours_runs) / MB
     label = "ours, then the row counts in the dump's snapshot (for the restore drill)"

@@ -175,7 +175,7 @@ TRANSLATION_RETRY_BASE_SECONDS = env.float("TRANSLATION_RETRY_BASE_SECONDS", def
 # and how many are kept. BACKUP_DATABASE_URL may name a read-only role; it defaults to the site's.
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_DATABASE_URL = env.str("BACKUP_DATABASE_URL", default="")
-BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")  # empty: pg_dump and pg_restore from PATH
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")  # empty: pg_dump and psql from PATH
 BACKUP_TIME_LIMIT_SECONDS = env.int("BACKUP_TIME_LIMIT_SECONDS", default=600)
 BACKUP_MAX_RETRIES = env.int("BACKUP_MAX_RETRIES", default=3)
 BACKUP_RETRY_DELAY_SECONDS = env.float("BACKUP_RETRY_DELAY_SECONDS", default=300.0)

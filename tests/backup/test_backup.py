@@ -1,4 +1,4 @@
-"""Backups with the real pg_dump, zstd and pg_restore against the test database, and the real worker."""
+"""Backups with the real pg_dump, zstd and psql against the test database, and the real worker."""
 
 import json
 import subprocess

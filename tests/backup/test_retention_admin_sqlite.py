@@ -31,7 +31,7 @@ def backup_dir(settings: Settings, tmp_path: Path) -> Path:
 def recorded_backup(directory: Path, started: datetime, status: str = "succeeded", with_file: bool = True) -> Backup:
     backup = Backup.objects.create(trigger="schedule", status=status, started=started, engine="postgresql")
     if status == "succeeded":
-        backup.file_name = f"drillquiz-{started:%Y%m%dT%H%M}-{backup.pk}.tar.zst"
+        backup.file_name = f"drillquiz-{started:%Y%m%dT%H%M}-{backup.pk}.sql.zst"
         backup.save()
         if with_file:
             (directory / backup.file_name).write_bytes(b"archive")
@@ -54,7 +54,7 @@ def test_retention_keeps_the_last_daily_and_weekly_backups_and_reports_strays(
     ]
     backups = [recorded_backup(backup_dir, started, with_file=index != 2) for index, started in enumerate(at)]
     old_failure = recorded_backup(backup_dir, datetime(2026, 1, 1, tzinfo=SEOUL), status="failed")
-    (backup_dir / "drillquiz-20250101T0300-99.tar.zst").write_bytes(b"stray")
+    (backup_dir / "drillquiz-20250101T0300-99.sql.zst").write_bytes(b"stray")
 
     report = services.prune()
 
@@ -63,7 +63,7 @@ def test_retention_keeps_the_last_daily_and_weekly_backups_and_reports_strays(
     assert set(Backup.objects.values_list("pk", flat=True)) == {backup.pk for backup in kept}
     assert sorted(report["deleted"]) == sorted(backup.file_name for backup in gone)
     assert not Backup.objects.filter(pk=old_failure.pk).exists()
-    assert report["files_without_record"] == ["drillquiz-20250101T0300-99.tar.zst"]
+    assert report["files_without_record"] == ["drillquiz-20250101T0300-99.sql.zst"]
     assert report["records_without_file"] == [backups[2].file_name]
     on_disk = sorted(path.name for path in backup_dir.iterdir())
     expected = [backups[0].file_name, backups[3].file_name, backups[4].file_name, *report["files_without_record"]]
