@@ -1,9 +1,11 @@
 """The shared cast and the real pieces: PostgreSQL, Redis and a Celery worker in this process."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TypeVar
 
 import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping, which start_worker checks
 import pytest
@@ -109,16 +111,27 @@ class MailServer:
             self.controller = None
 
 
-@pytest.fixture
-def smtp_server(settings: Settings) -> Iterator[MailServer]:
-    """A real SMTP server in this process; the site (and the in-process worker) sends to it."""
-    server = MailServer()
+AnyMailServer = TypeVar("AnyMailServer", bound=MailServer)
+
+
+@contextmanager
+def sending_to(settings: Settings, server: AnyMailServer) -> Iterator[AnyMailServer]:
+    """Start server and point the site's email at it (with quick retries) for a with block."""
     server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_RETRY_BASE_SECONDS = 0.05
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(settings: Settings) -> Iterator[MailServer]:
+    """A real SMTP server in this process; the site (and the in-process worker) sends to it."""
+    with sending_to(settings, MailServer()) as server:
+        yield server
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ from notifications.models import Level, Notification
 from quiz import services as quiz_services
 from quiz.models import Exam, ReviewItem, Tag, Translation
 from quiz.translation import registry
-from tests.conftest import Inbox, MailServer, forget_broker_connections
+from tests.conftest import Inbox, MailServer, forget_broker_connections, sending_to
 from tests.deploy.test_processes import http_status
 from tests.factories import make_exam, make_user, wrong_answer
 from tests.notifications.test_stream import Stream
@@ -426,13 +426,8 @@ class MailServerWithLogin(MailServer):
 
 @pytest.fixture
 def mail_server_with_login(settings: Settings, configured_secrets: Secrets) -> Iterator[MailServerWithLogin]:
-    server = MailServerWithLogin(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_RETRY_BASE_SECONDS = 0.05
-    yield server
-    server.stop()
+    with sending_to(settings, MailServerWithLogin(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)) as server:
+        yield server
 
 
 @pytest.fixture
