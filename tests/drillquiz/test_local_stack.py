@@ -58,6 +58,10 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
         wait_until(lambda: get(f"http://127.0.0.1:{flower_port}/healthcheck")[0] == 200, 60, "Flower")
         status, body = get(f"{base}/readyz")
         home_status, home = get(f"{base}/")
+        # A job through the outbox on SQLite and the filesystem broker, done by the worker.
+        enqueue_ping = "from jobs.services import enqueue; from jobs.tasks import ping; enqueue(ping, 'embedded')"
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", enqueue_ping], cwd=ROOT, env=env, check=True)
+        wait_until(lambda: "pong from" in logs["worker"].read_text(errors="replace"), 60, "the worker to run the job")
 
     assert status == 200, body
     assert json.loads(body)["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
