@@ -14,8 +14,8 @@ RUN /opt/venv/bin/pip install --no-deps -r /tmp/requirements.txt
 WORKDIR /app
 COPY . .
 # Static files and message catalogues are built into the image: no process writes them at run time.
-# Production settings need a secret key to load; this one only ever exists during the build.
-RUN DJANGO_ENV=production SECRET_KEY=build-only-collectstatic STATIC_ROOT=/app/staticfiles \
+# Production settings need a secret key to load: a random one, which only exists during this step.
+RUN DJANGO_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" STATIC_ROOT=/app/staticfiles \
         /opt/venv/bin/python manage.py collectstatic --noinput --verbosity 0 \
     && /opt/venv/bin/pybabel compile --domain django --directory locale \
     && /opt/venv/bin/python -m compileall -q /app

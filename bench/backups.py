@@ -31,6 +31,7 @@ from backup.models import Backup
 from backup.postgres import Postgres, count_rows
 from backup.tasks import backup_database
 from drillquiz.celery import app
+from jobs.services import enqueue
 
 CELERY = str(Path(sys.executable).parent / "celery")
 MB = 1024 * 1024
@@ -145,7 +146,7 @@ def task_in_worker(name: str) -> tuple[float, int, dict[str, int]]:
         children = ChildPeaks(worker.pid)
         children.start()
         Backup.objects.all().delete()
-        backup_database.delay("admin")
+        enqueue(backup_database, "admin")
         while not Backup.objects.filter(status__in=["succeeded", "failed"]).exists():
             time.sleep(0.2)
         children.running = False
