@@ -1,9 +1,12 @@
 """Backing up, verifying, pruning and restoring the database. The tasks, commands and Admin call these."""
 
+import fcntl
 import hashlib
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,25 @@ def backup_dir() -> Path:
 
 
 # -- one backup, from start to record --------------------------------------------------------------
+
+
+@contextmanager
+def running_here() -> Iterator[None]:
+    """Hold the backup folder's lock for the length of one attempt (begin to record), or raise
+    BackupRefused if a live process holds it. Redis gives a reconnecting worker's unacknowledged
+    tasks out again, so the same backup task can arrive while it still runs; the running row alone
+    cannot tell that from a worker that died. The kernel drops the lock with its process."""
+    try:
+        lock = (backup_dir() / ".lock").open("w")
+    except OSError:  # no usable folder: the attempt fails on it too, and that is recorded and reported
+        yield
+        return
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupRefused("another backup is running") from None
+        yield
 
 
 def begin(trigger: str, task_id: str = "") -> Backup:

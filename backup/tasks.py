@@ -23,18 +23,23 @@ def backup_database(self: Task, trigger: str = Backup.Trigger.SCHEDULE) -> dict:
     if trigger not in Backup.Trigger.values:
         raise InvalidTaskArguments(f"trigger must be one of {', '.join(Backup.Trigger.values)}")
     try:
-        backup = services.begin(trigger, self.request.id or "")
+        with services.running_here():
+            return attempt(self, trigger)
     except BackupRefused as refused:
         logger.info("backup not started: %s", refused)
         return {"status": "refused", "reason": str(refused)}
+
+
+def attempt(task: Task, trigger: str) -> dict:
+    backup = services.begin(trigger, task.request.id or "")
     try:
         services.perform(backup)
     except Exception as error:  # noqa: BLE001 - every failure is recorded; misconfiguration is not retried
         message = services.error_message(error)
-        if self.request.retries < settings.BACKUP_MAX_RETRIES and not isinstance(error, BackupMisconfigured):
+        if task.request.retries < settings.BACKUP_MAX_RETRIES and not isinstance(error, BackupMisconfigured):
             services.mark_retrying(backup, message)
             delay, retries = settings.BACKUP_RETRY_DELAY_SECONDS, settings.BACKUP_MAX_RETRIES
-            raise self.retry(countdown=delay, max_retries=retries) from None
+            raise task.retry(countdown=delay, max_retries=retries) from None
         services.fail(backup, message)
         raise FailureReported(message) from None
     return {"status": "succeeded", "backup": backup.pk, "file": backup.file_name, "size": backup.size}

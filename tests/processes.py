@@ -79,9 +79,10 @@ def worker_process(
     node: str,
     pool: str = "solo",
     queues: str = "default,translations,notifications,backups",
+    concurrency: int = 1,
 ) -> Iterator[subprocess.Popen[bytes]]:
     args = [CELERY, "-A", "drillquiz", "worker", "--hostname", node, "--pool", pool, "--loglevel", "INFO"]
-    args += ["--queues", queues, "--concurrency", "1"]
+    args += ["--queues", queues, "--concurrency", str(concurrency)]
     ready_before = log.read_text(errors="replace").count("ready.") if log.exists() else 0
     with running(args, env, log) as process:
         is_ready = lambda: log.read_text(errors="replace").count("ready.") > ready_before  # noqa: E731

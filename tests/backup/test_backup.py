@@ -98,7 +98,8 @@ def slack_messages(server: HTTPServer) -> list[dict[str, Any]]:
 
 
 def files_in(directory: Path) -> list[str]:
-    return sorted(path.name for path in directory.iterdir()) if directory.exists() else []
+    """The files in a backup folder, but for the lock file that stays there."""
+    return sorted(path.name for path in directory.iterdir() if path.name != ".lock") if directory.exists() else []
 
 
 def test_a_backup_restores_into_a_new_database_with_identical_rows(
@@ -196,6 +197,29 @@ def test_a_second_backup_is_refused_while_one_runs(
     assert "is running" in second["reason"]
     assert results[0]["status"] == "succeeded"
     assert Backup.objects.count() == 1
+
+
+def test_the_same_task_given_out_again_while_it_runs_leaves_it_alone(
+    settings: Settings, backup_settings: Path, exam_table_locked: TableLock
+) -> None:
+    """Redis gives a reconnecting worker's unacknowledged tasks out again, even while they run."""
+    settings.BACKUP_TIME_LIMIT_SECONDS = 30
+    results: list[Any] = []
+    first = threading.Thread(
+        target=lambda: results.append(backup_database.apply(args=("admin",), task_id="given-twice").get())
+    )
+    first.start()
+    wait_until(lambda: Backup.objects.filter(status=Backup.Status.RUNNING).exists(), 10, "the first backup to start")
+
+    again = backup_database.apply(args=("admin",), task_id="given-twice").get()
+
+    exam_table_locked.release()
+    first.join(30)
+    assert again == {"status": "refused", "reason": "another backup is running"}
+    assert results[0]["status"] == "succeeded"
+    backup = Backup.objects.get()
+    assert backup.attempts == 1
+    assert files_in(backup_settings) == [backup.file_name]
 
 
 def test_a_lock_left_by_a_lost_worker_does_not_block_backups_forever(settings: Settings) -> None:

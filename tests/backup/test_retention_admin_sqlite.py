@@ -16,6 +16,7 @@ from pytest_django import Settings
 from backup import services
 from backup.models import Backup
 from notifications.models import Notification
+from tests.backup.test_backup import files_in
 from tests.factories import make_user
 from tests.processes import ROOT, process_env, wait_until
 
@@ -124,7 +125,8 @@ def test_the_embedded_sqlite_default_backs_up_verifies_and_restores(tmp_path: Pa
     assert made.returncode == 0, made.stderr
     assert "backup 1 succeeded" in made.stdout
     assert "SQLite integrity_check read the whole file: ok" in made.stdout
-    [file] = (tmp_path / "backups").iterdir()
+    [name] = files_in(tmp_path / "backups")
+    file = tmp_path / "backups" / name
     assert file.name.endswith(".sqlite3")
     assert file.stat().st_mode & 0o777 == 0o600
     refused = manage("restore_backup", "1", "--into", str(live), env=env)

@@ -38,6 +38,13 @@ class PrivateRedis:
         self.stop()
         self.start()
 
+    def drop_clients(self) -> None:
+        """Close every client's connection while the server stays up (as a network fault or a
+        failover proxy does)."""
+        client = redis.Redis.from_url(self.url)
+        client.client_kill_filter(_type="normal", skipme=True)
+        client.client_kill_filter(_type="pubsub")
+
     def answers(self) -> bool:
         try:
             return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())

@@ -6,24 +6,36 @@ import subprocess
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
+from pytest_django import Settings
 
-from tests.factories import make_user
+from backup.models import Backup
+from backup.tasks import backup_database
+from jobs.services import enqueue
+from tests.backup.test_backup import TableLock, files_in, pg_dump_running
+from tests.factories import make_exam, make_user
 from tests.faults.conftest import PrivateRedis
 from tests.processes import CELERY, running, wait_until, worker_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RECOVERY_SECONDS = 30
+FAULTS = 3
 
 
 def pings(note: str) -> int:
     results = TaskResult.objects.filter(task_name="jobs.tasks.ping", status="SUCCESS")
     return sum(json.loads(result.result)["note"] == note for result in results)
+
+
+def backups_made(count: int) -> bool:
+    return Backup.objects.filter(status="succeeded").count() == count
 
 
 def job_done(client: Client) -> float:
@@ -76,3 +88,45 @@ def test_web_worker_and_beat_recover_from_a_redis_restart(
         )
         assert health.returncode == 0, health.stdout + health.stderr
         assert time.monotonic() - restarted < RECOVERY_SECONDS * 2
+
+
+@pytest.mark.parametrize("fault", ["restart", "drop_clients"], ids=["redis-restarted", "connections-dropped"])
+def test_a_worker_with_a_backup_in_flight_survives_losing_redis(
+    fault: str,
+    client: Client,
+    settings: Settings,
+    private_redis: PrivateRedis,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """The worker loses Redis while it runs a backup and waits on BRPOP for more work: the moment that
+    made kombu's own transport stop the worker (drillquiz/broker.py). When Redis stayed up, the
+    worker's reconnect gives the running backup's task out again (to this worker's free slot), and it
+    must leave the running backup alone. The worker keeps running, a job from the web runs within
+    30 s of each fault, and each backup is made once."""
+    private_redis.keep_data = True
+    private_redis.restart()  # now with its append-only file
+    client.force_login(make_user("learner"))
+    backups = tmp_path / "backups"
+    settings.BACKUP_DIR = backups
+    make_exam("Locked while the worker loses Redis")
+    env = private_redis.env(BACKUP_DIR=str(backups))
+    slowest = 0.0
+    with worker_process(env, tmp_path / "worker.log", "steady@faults", pool="prefork", concurrency=2) as worker:
+        for faults in range(1, FAULTS + 1):
+            lock = TableLock("quiz_exam")  # the dump waits on it: the backup is in flight during the fault
+            try:
+                enqueue(backup_database, "admin")
+                wait_until(lambda: pg_dump_running(connection.settings_dict["NAME"]), 30, "the dump to start")
+                getattr(private_redis, fault)()
+                slowest = max(slowest, job_done(client))
+                assert worker.poll() is None, "the worker exited"
+            finally:
+                lock.release()
+            wait_until(partial(backups_made, faults), 60, "the backup")
+        assert worker.poll() is None, "the worker exited"
+    record_property("slowest_web_job_after_fault_seconds", round(slowest, 1))
+    assert slowest < RECOVERY_SECONDS
+    made = list(Backup.objects.all())
+    assert [(backup.status, backup.attempts) for backup in made] == [("succeeded", 1)] * FAULTS
+    assert files_in(backups) == sorted(backup.file_name for backup in made)
