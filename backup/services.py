@@ -54,13 +54,14 @@ def backup_dir() -> Path:
 
 
 @contextmanager
-def running_here() -> Iterator[None]:
-    """Hold the backup folder's lock for the length of one attempt (begin to record), or raise
-    BackupRefused if a live process holds it. Redis gives a reconnecting worker's unacknowledged
-    tasks out again, so the same backup task can arrive while it still runs; the running row alone
-    cannot tell that from a worker that died. The kernel drops the lock with its process."""
+def running_here(job: str = "backup") -> Iterator[None]:
+    """Hold the backup folder's lock for `job` ("backup" or "drill") for the length of one attempt,
+    or raise BackupRefused if a live process holds it. Redis gives a reconnecting worker's
+    unacknowledged tasks out again, so the same task can arrive while it still runs; a running
+    Backup row alone cannot tell that from a worker that died. The kernel drops the lock with its
+    process."""
     try:
-        lock = (backup_dir() / ".lock").open("w")
+        lock = (backup_dir() / f".{job}.lock").open("w")
     except OSError:  # no usable folder: the attempt fails on it too, and that is recorded and reported
         yield
         return
@@ -68,7 +69,7 @@ def running_here() -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BackupRefused("another backup is running") from None
+            raise BackupRefused(f"another {job} is running") from None
         yield
 
 

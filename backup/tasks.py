@@ -48,7 +48,12 @@ def attempt(task: Task, trigger: str) -> dict:
 @shared_task(soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
 def restore_drill() -> dict:
     """Weekly: restore the newest backup into a scratch database and compare row counts."""
-    return services.restore_drill()
+    try:
+        with services.running_here("drill"):
+            return services.restore_drill()
+    except BackupRefused as refused:
+        logger.info("restore drill not started: %s", refused)
+        return {"status": "refused", "reason": str(refused)}
 
 
 @shared_task(soft_time_limit=120, time_limit=150)

@@ -19,7 +19,7 @@ from backup import services
 from backup.errors import BackupRefused
 from backup.models import Backup
 from backup.postgres import Postgres
-from backup.tasks import backup_database
+from backup.tasks import backup_database, restore_drill
 from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
 from notifications.models import Notification
@@ -98,8 +98,10 @@ def slack_messages(server: HTTPServer) -> list[dict[str, Any]]:
 
 
 def files_in(directory: Path) -> list[str]:
-    """The files in a backup folder, but for the lock file that stays there."""
-    return sorted(path.name for path in directory.iterdir() if path.name != ".lock") if directory.exists() else []
+    """The files in a backup folder, but for the lock files that stay there."""
+    if not directory.exists():
+        return []
+    return sorted(path.name for path in directory.iterdir() if path.suffix != ".lock")
 
 
 def test_a_backup_restores_into_a_new_database_with_identical_rows(
@@ -288,6 +290,15 @@ def test_the_restore_drill_restores_the_newest_backup_compares_and_cleans_up(
     wait_until(lambda: len(slack_webhook.log) >= 2, 10, "the Slack messages")
     titles = [message["title"] for message in slack_messages(slack_webhook)]
     assert sorted(titles) == ["Database backup finished", "Restore drill passed"]
+
+
+def test_a_drill_given_out_again_while_one_runs_leaves_it_alone(backup_settings: Path) -> None:
+    with services.running_here("drill"):  # as the first delivery holds it
+        again = restore_drill.apply().get()
+        with services.running_here("backup"):  # raises BackupRefused if a drill held backups up
+            pass
+
+    assert again == {"status": "refused", "reason": "another drill is running"}
 
 
 def test_a_missing_or_mismatched_pg_dump_fails_with_one_clear_line(
