@@ -11,7 +11,9 @@ email) and relays the outbox every minute.
 Every --fault-every seconds, alternately: the worker's whole process group is SIGKILLed and a new
 worker started at once (as Kubernetes would), or Redis is stopped and started again (its AOF keeps
 the queues). The broker's visibility timeout is 60 s (production keeps 3600 s), so the tasks of a
-killed worker come back within the run. After the traffic, the system drains (up to --drain s).
+killed worker come back within the run. A worker that exits by itself is started again at once too,
+as a supervisor would, and the report lists when. After the traffic, the system drains (up to
+--drain s).
 
 Measures: requests served, errors (status >= 500 or no response), error rate, p50/p99 latency;
 per fault the p99 and errors 30 s before, 30 s after (during) and 30-90 s after (after), and the time
@@ -214,10 +216,34 @@ def install_schedule() -> None:
 # --- processes ---------------------------------------------------------------------------------
 
 
-def start_worker(env: dict[str, str], log: Path, generation: int) -> subprocess.Popen[bytes]:
-    args = [CELERY, "-A", "drillquiz", "worker", "--hostname", f"soak{generation}@%h", "--loglevel", "INFO"]
-    args += ["--queues", ",".join(QUEUES), "--concurrency", "2", "--pool", "prefork"]
-    return start_process(args, env, log)
+@dataclass
+class Worker:
+    """The soak's one worker (prefork, concurrency 2), started again at once when the run kills it or
+    when it exits by itself, as Kubernetes restarts a pod's container."""
+
+    env: dict[str, str]
+    log: Path
+    generation: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    exits: list[float] = field(default_factory=list)  # time.monotonic() of each exit by itself
+
+    def start(self) -> None:
+        self.generation += 1
+        args = [CELERY, "-A", "drillquiz", "worker", "--hostname", f"soak{self.generation}@%h", "--loglevel", "INFO"]
+        args += ["--queues", ",".join(QUEUES), "--concurrency", "2", "--pool", "prefork"]
+        self.process = start_process(args, self.env, self.log)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # main process and pool children
+            self.process.wait()
+        self.start()
+
+    def restart_if_exited(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            self.exits.append(time.monotonic())
+            print(f"the worker exited by itself (status {self.process.returncode}); started again", file=sys.stderr)
+            self.start()
 
 
 def answers(url: str) -> bool:
@@ -356,11 +382,12 @@ def postgres_started() -> datetime:
     return with_database(read)
 
 
-def drain(broker_url: str, seconds: float) -> tuple[float, bool]:
+def drain(broker_url: str, seconds: float, worker: Worker) -> tuple[float, bool]:
     """Wait until the outbox is empty and no task is queued or running; (seconds waited, drained)."""
     broker = redis.Redis.from_url(broker_url, socket_timeout=5)
     started = time.monotonic()
     while time.monotonic() - started < seconds:
+        worker.restart_if_exited()
         try:
             empty = pending_outbox() == 0 and queued(broker) == 0
         except redis.RedisError:
@@ -525,6 +552,7 @@ def main() -> None:
     }
     worker_log, web_log, beat_log = workdir / "worker.log", workdir / "web.log", workdir / "beat.log"
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    worker = Worker(env, worker_log)
     faults: list[Fault] = []
     clients: list[Client] = []
     setup_started = time.monotonic()
@@ -540,8 +568,7 @@ def main() -> None:
             f"({time.monotonic() - setup_started:.0f} s)",
             file=sys.stderr,
         )
-        generation = 1
-        processes["worker"] = start_worker(env, worker_log, generation)
+        worker.start()
         wait_until(lambda: worker_log.read_text(errors="replace").count(" ready.") >= 1, 60, "the worker")
         web_args = [sys.executable, "-m", "uvicorn", "drillquiz.asgi:application", "--port", str(web_port)]
         processes["web"] = start_process([*web_args, "--no-access-log"], env, web_log)
@@ -559,15 +586,13 @@ def main() -> None:
             thread.start()
         next_fault, next_minute, last_minute = began + options.fault_every, began + 60, 0.0
         while time.monotonic() < until:
+            worker.restart_if_exited()
             now = time.monotonic()
             if now >= next_fault and next_fault < until:
                 kind = "kill worker" if len(faults) % 2 == 0 else "restart Redis"
                 at = now - began
                 if kind == "kill worker":
-                    os.killpg(processes["worker"].pid, signal.SIGKILL)  # main process and pool children
-                    processes["worker"].wait()
-                    generation += 1
-                    processes["worker"] = start_worker(env, worker_log, generation)
+                    worker.kill()
                 else:
                     server.restart()
                 outage = time.monotonic() - now
@@ -582,12 +607,14 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=REQUEST_TIMEOUT * 2 + 5)
         print(f"traffic done after {time.monotonic() - began:.0f} s; draining", file=sys.stderr)
-        drained_after, drained = drain(server.url + "/0", options.drain)
+        drained_after, drained = drain(server.url + "/0", options.drain, worker)
         print(f"drain: {'empty' if drained else 'NOT empty'} after {drained_after:.0f} s", file=sys.stderr)
     finally:
-        for name in ("beat", "web", "worker"):
+        for name in ("beat", "web"):
             if name in processes:
                 stop_process(processes[name])
+        if worker.process is not None:
+            stop_process(worker.process)
         server.stop()
         smtp.stop()
     postgres_after = postgres_started()
@@ -608,6 +635,8 @@ def main() -> None:
     report_requests(samples, options.minutes * 60)
     report_faults(samples, faults, options.minutes * 60)
     print(f"\nDrain: {'outbox and broker empty' if drained else 'NOT empty'} after {drained_after:.0f} s.")
+    exits = ", ".join(f"{at - began:.0f} s" for at in worker.exits) or "none"
+    print(f"\nWorker exits by itself (each followed by a new worker, as a supervisor would): {exits}.")
     report_jobs([worker_log])
     signed_up = [address for client in clients for address in client.signups]
     attempts = sum(client.signup_attempts for client in clients)
