@@ -8,16 +8,18 @@ The half-closed channel now tries to give back its unacknowledged messages. It h
 Redis connection pool for that, from a transport that is gone, and raises AttributeError ("'NoneType'
 object has no attribute 'hostname'"). The worker exits with "Unrecoverable error" (see RELIABILITY.md).
 
-Here a failed read of the pending reply is ignored, so the close always reaches its end.
+Here a failed read of the pending reply is ignored, so the close always reaches its end. The
+transport takes the names redis:// and rediss:// (drillquiz/celery.py imports this module first),
+so URLs, Flower's broker page and the logs stay as they were.
 tests/faults/test_redis_transport.py checks that the stock transport still has the bug: delete this
-module and CELERY_BROKER_TRANSPORT when that test says kombu has fixed it.
+module when that test says kombu has fixed it.
 """
 
 from collections.abc import Callable
 from contextlib import suppress
 from queue import Empty
 
-from kombu.transport import redis
+from kombu.transport import TRANSPORT_ALIASES, redis
 
 
 class Channel(redis.Channel):
@@ -35,3 +37,6 @@ class Channel(redis.Channel):
 
 class Transport(redis.Transport):
     Channel = Channel
+
+
+TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = f"{__name__}:Transport"

@@ -5,6 +5,8 @@ import os
 from celery import Celery, Task
 from django.db import InterfaceError, OperationalError
 
+import drillquiz.broker  # noqa: F401 - our Redis transport takes the name redis:// before any connection
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
 

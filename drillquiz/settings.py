@@ -203,9 +203,6 @@ else:
         "unacked_restore_interval": env.int("BROKER_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": env.int("BROKER_RESTORE_THROTTLE", default=10),
     }
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport with a fix that keeps a worker alive when Redis goes away (see the module).
-    CELERY_BROKER_TRANSPORT = "drillquiz.broker:Transport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = "drillquiz.results:RetryingDatabaseBackend"
 # Storing a result waits out a database restart (up to about 5 minutes) instead of failing the task.
