@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from django.test import Client
 
 from jobs import outbox
@@ -58,3 +59,29 @@ def test_a_job_of_a_rolled_back_request_is_never_recorded(client: Client, privat
 
     assert response.status_code == 400
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_job_the_broker_took_but_no_worker_started_is_sent_again_once_its_queue_is_empty(
+    client: Client, private_redis: PrivateRedis, mail_server: MailServer, tmp_path: Path
+) -> None:
+    """kombu's Redis transport takes a message off its list before the worker records it as
+    unacknowledged: a worker killed in between loses it (the soak run saw it once)."""
+    first, second = SIGNUP, {**SIGNUP, "username": "jiho", "email": "jiho@example.com"}
+    assert client.post("/accounts/signup/", first).status_code == 302
+    broker = redis.Redis.from_url(f"{private_redis.url}/0")
+    assert broker.rpop("notifications") is not None  # taken by a worker that was then killed
+    assert client.post("/accounts/signup/", second).status_code == 302
+    assert OutboxMessage.objects.filter(sent__isnull=True).count() == 0  # the broker took both
+
+    # The second job still waits in the queue, and the first might be behind it: nothing is resent.
+    assert outbox.resend_lost(older_than=timedelta(0)) == 0
+
+    env = private_redis.env(EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}")
+    with worker_process(env, tmp_path / "worker.log", "heir@faults"):
+        wait_until(lambda: len(mail_server.inbox.messages) == 1, 30, "the second welcome email")
+        assert outbox.resend_lost(older_than=timedelta(0)) == 1  # its queue is empty now
+        wait_until(lambda: len(mail_server.inbox.messages) == 2, 30, "the first welcome email")
+        assert outbox.resend_lost(older_than=timedelta(0)) == 0  # it has started: never again
+        time.sleep(2)  # room for a duplicate, which must not come
+
+    assert sorted(message["To"] for message in mail_server.inbox.messages) == [second["email"], first["email"]]
