@@ -36,7 +36,7 @@ KEEP_SENT = timedelta(days=1)
 CONNECT_SECONDS = 3
 # A job sent this long ago that has not started while its queue is empty was lost on the way.
 RESEND_AFTER = timedelta(minutes=10)
-# Publishes of one job, first send included, before the relay gives up on it (a task no worker knows).
+# Publish attempts of one job, the first included, after which it is not sent again as lost.
 MAX_SENDS = 3
 
 
@@ -104,7 +104,7 @@ def resend_lost(older_than: timedelta = RESEND_AFTER) -> int:
     started = TaskResult.objects.filter(task_id=OuterRef("task_id"))
     stale = OutboxMessage.objects.filter(sent__lt=timezone.now() - older_than, attempts__lt=MAX_SENDS)
     candidates = list(stale.filter(~Exists(started)).values_list("pk", "task_name")[:RELAY_BATCH])
-    candidates = [(pk, name) for pk, name in candidates if not current_app.tasks[name].ignore_result]
+    candidates = [(pk, name) for pk, name in candidates if stores_result(name)]
     if not candidates:
         return 0
     try:
@@ -118,6 +118,12 @@ def resend_lost(older_than: timedelta = RESEND_AFTER) -> int:
         logger.warning("%d job(s) sent but never started, with their queue empty: sending them again", len(lost))
         OutboxMessage.objects.filter(pk__in=lost).update(sent=None)
     return publish(lost)
+
+
+def stores_result(task_name: str) -> bool:
+    """Whether a task leaves a result, the only sign that it started (not so for an unknown task)."""
+    task = current_app.tasks.get(task_name)
+    return task is not None and not task.ignore_result
 
 
 def queue_of(task_name: str) -> str:

@@ -88,16 +88,17 @@ def test_a_job_the_broker_took_but_no_worker_started_is_sent_again_once_its_queu
     assert sorted(message["To"] for message in mail_server.inbox.messages) == [second["email"], first["email"]]
 
 
-def test_the_resend_skips_jobs_without_results_and_gives_up_after_max_sends(private_redis: PrivateRedis) -> None:
+def test_the_resend_skips_tasks_without_results_and_gives_up_after_max_sends(private_redis: PrivateRedis) -> None:
     sent = timezone.now() - timedelta(hours=1)
-    for task_id, task_name, attempts in (
+    for task_id, task_name, sends in (
         ("lost", "jobs.tasks.ping", 1),
         ("never-stores-a-result", "jobs.tasks.relay_outbox", 1),  # no result is not a sign of loss
-        ("sent-enough", "jobs.tasks.ping", outbox.MAX_SENDS),  # a task no worker knows, say
+        ("renamed-since", "jobs.tasks.no_such_task", 1),
+        ("sent-enough", "jobs.tasks.ping", outbox.MAX_SENDS),
     ):
-        OutboxMessage.objects.create(task_id=task_id, task_name=task_name, args=[], sent=sent, attempts=attempts)
+        OutboxMessage.objects.create(task_id=task_id, task_name=task_name, args=[], sent=sent, attempts=sends)
 
     assert outbox.resend_lost() == 1
 
     attempts = dict(OutboxMessage.objects.values_list("task_id", "attempts"))
-    assert attempts == {"lost": 2, "never-stores-a-result": 1, "sent-enough": outbox.MAX_SENDS}
+    assert attempts == {"lost": 2, "never-stores-a-result": 1, "renamed-since": 1, "sent-enough": outbox.MAX_SENDS}
