@@ -37,7 +37,11 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["created"]
-        indexes = [models.Index(fields=["created"], condition=Q(sent__isnull=True), name="outbox_pending")]
+        indexes = [
+            models.Index(fields=["created"], condition=Q(sent__isnull=True), name="outbox_pending"),
+            # The relay's minute: sent rows past a day to delete, and sent rows to check for loss.
+            models.Index(fields=["sent"], condition=Q(sent__isnull=False), name="outbox_sent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.task_id}"

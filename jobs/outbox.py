@@ -36,6 +36,7 @@ KEEP_SENT = timedelta(days=1)
 CONNECT_SECONDS = 3
 # A job sent this long ago that has not started while its queue is empty was lost on the way.
 RESEND_AFTER = timedelta(minutes=10)
+RESEND_WINDOW = timedelta(hours=1)
 # Publish attempts of one job, the first included, after which it is not sent again as lost.
 MAX_SENDS = 3
 
@@ -102,7 +103,9 @@ def resend_lost(older_than: timedelta = RESEND_AFTER) -> int:
     result) although their queue is empty; returns how many the broker took. A job that was only
     slow still has its effect once: our tasks are idempotent."""
     started = TaskResult.objects.filter(task_id=OuterRef("task_id"))
-    stale = OutboxMessage.objects.filter(sent__lt=timezone.now() - older_than, attempts__lt=MAX_SENDS)
+    due = timezone.now() - older_than
+    # A job lost longer ago than that was looked at before (each minute); the window keeps this cheap.
+    stale = OutboxMessage.objects.filter(sent__range=(due - RESEND_WINDOW, due), attempts__lt=MAX_SENDS)
     candidates = list(stale.filter(~Exists(started)).values_list("pk", "task_name")[:RELAY_BATCH])
     candidates = [(pk, name) for pk, name in candidates if stores_result(name)]
     if not candidates:
