@@ -5,7 +5,9 @@ import os
 from celery import Celery, Task
 from django.db import InterfaceError, OperationalError
 
-import drillquiz.broker  # noqa: F401 - our Redis transport takes the name redis:// before any connection
+# Imported for what they register before any connection: our Redis transport under the name
+# redis://, and the JSON serializer that refuses task messages over the size limit.
+from drillquiz import broker, messages  # noqa: F401
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 

@@ -171,6 +171,9 @@ TRANSLATION_MODEL = env.str("TRANSLATION_MODEL", default="gpt-4o-mini")
 TRANSLATION_TIMEOUT = env.float("TRANSLATION_TIMEOUT", default=10.0)  # read timeout, seconds
 TRANSLATION_RETRY_BASE_SECONDS = env.float("TRANSLATION_RETRY_BASE_SECONDS", default=10.0)
 
+# An exam file (Admin's import page, `manage.py import_exam`) larger than this is refused unread.
+EXAM_FILE_MAX_BYTES = env.int("EXAM_FILE_MAX_BYTES", default=2 * 1024 * 1024)
+
 # Database backups (backup/): where the files go, how long one may take, how often it is retried
 # and how many are kept. BACKUP_DATABASE_URL may name a read-only role; it defaults to the site's.
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
@@ -214,6 +217,8 @@ CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
+# drillquiz.messages refuses a task message (arguments and all, as JSON) larger than this, both ways.
+TASK_MESSAGE_MAX_BYTES = env.int("TASK_MESSAGE_MAX_BYTES", default=1024 * 1024)
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TRACK_STARTED = True

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 from kombu import Connection
 
+from drillquiz.messages import dumps
 from jobs.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ MAX_SENDS = 3
 
 
 def record(task_name: str, args: list[Any], task_id: str | None = None) -> OutboxMessage:
+    """Write the job's row in the current transaction, to be published once it commits.
+
+    Raises MessageTooLarge for arguments no worker would take, before anything is written.
+    """
+    dumps(args)
     message = OutboxMessage.objects.create(task_name=task_name, args=args, task_id=task_id or str(uuid.uuid4()))
     transaction.on_commit(lambda: publish([message.pk]), robust=True)
     return message

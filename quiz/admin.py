@@ -62,7 +62,7 @@ class ExamAdmin(nested_admin.NestedModelAdmin):
         form = ImportExamForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                exam = exam_io.import_exam(exam_io.parse(form.cleaned_data["file"].read()))
+                exam = exam_io.import_exam(exam_io.parse(form.cleaned_data["file"].read(exam_io.max_file_bytes() + 1)))
             except exam_io.ExamFileError as error:
                 for problem in error.errors:
                     form.add_error("file", problem)

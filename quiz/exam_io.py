@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 
 from quiz.models import Choice, Exam, Question, Tag
 from quiz.text import storable
@@ -15,18 +16,31 @@ FORMAT = "drillquiz-exam/1"
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 TAG = re.compile(r"[-a-z0-9]{1,50}")
 MIN_CHOICES, MAX_CHOICES = 2, 10
+MAX_QUESTIONS, MAX_TAGS = 500, 20
+# An error message lists this many problems at most (a file of 500 bad questions has thousands).
+SHOWN_ERRORS = 20
 
 
 class ExamFileError(ValueError):
     """An exam file that cannot be imported; `errors` lists every problem with its place."""
 
     def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
+        more = len(errors) - SHOWN_ERRORS
+        super().__init__("; ".join(errors[:SHOWN_ERRORS]) + (f"; and {more} more" if more > 0 else ""))
         self.errors = errors
 
 
+def max_file_bytes() -> int:
+    return settings.EXAM_FILE_MAX_BYTES
+
+
 def parse(raw: bytes | str) -> Any:
-    """The JSON of an exam file; raises ExamFileError when it is not UTF-8 JSON."""
+    """The JSON of an exam file; raises ExamFileError when it is too large or not UTF-8 JSON.
+
+    A caller reading a file reads at most max_file_bytes() + 1 bytes, so a larger one is refused here.
+    """
+    if len(raw) > max_file_bytes():
+        raise ExamFileError([f"the file is larger than {max_file_bytes()} bytes"])
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -44,15 +58,21 @@ def _check_text(errors: list[str], where: str, value: Any, max_length: int | Non
         errors.append(f"{where}: at most {max_length} characters, got {len(value)}")
 
 
+def max_length(model: type[Model], field: str) -> int:
+    # 0 refuses every text: a field without a max_length here is a bug to find at once.
+    return getattr(model._meta.get_field(field), "max_length", None) or 0
+
+
 def _check_question(errors: list[str], where: str, question: Any) -> None:
     if not isinstance(question, dict):
         errors.append(f"{where}: must be an object")
         return
     kind = question.get("kind")
     if kind not in Question.Kind.values:
-        errors.append(f"{where}.kind: must be 'single' or 'multiple', got {kind!r}")
-    _check_text(errors, f"{where}.text", question.get("text"), None)
-    _check_text(errors, f"{where}.explanation", question.get("explanation", ""), None, required=False)
+        errors.append(f"{where}.kind: must be 'single' or 'multiple', got {kind!r:.40}")
+    _check_text(errors, f"{where}.text", question.get("text"), max_length(Question, "text"))
+    explanation = question.get("explanation", "")
+    _check_text(errors, f"{where}.explanation", explanation, max_length(Question, "explanation"), required=False)
     choices = question.get("choices")
     if not isinstance(choices, list) or not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
         errors.append(f"{where}.choices: must be a list of {MIN_CHOICES} to {MAX_CHOICES} choices")
@@ -61,7 +81,7 @@ def _check_question(errors: list[str], where: str, question: Any) -> None:
         if not isinstance(choice, dict):
             errors.append(f"{where}.choices[{index}]: must be an object")
             continue
-        _check_text(errors, f"{where}.choices[{index}].text", choice.get("text"), 500)
+        _check_text(errors, f"{where}.choices[{index}].text", choice.get("text"), max_length(Choice, "text"))
         if not isinstance(choice.get("correct"), bool):
             errors.append(f"{where}.choices[{index}].correct: must be true or false")
     correct = sum(1 for choice in choices if isinstance(choice, dict) and choice.get("correct") is True)
@@ -77,25 +97,27 @@ def validate(data: Any) -> list[str]:
         return ["the file must hold one JSON object"]
     errors: list[str] = []
     if data.get("format") != FORMAT:
-        errors.append(f"format: must be {FORMAT!r}, got {data.get('format')!r}")
+        errors.append(f"format: must be {FORMAT!r}, got {data.get('format')!r:.40}")
     slug = data.get("slug")
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         errors.append("slug: 1 to 80 letters, digits, '-' or '_'")
     elif Exam.objects.filter(slug=slug).exists():
         errors.append(f"slug: an exam {slug!r} already exists")
-    _check_text(errors, "title", data.get("title"), 200)
-    _check_text(errors, "description", data.get("description", ""), None, required=False)
+    _check_text(errors, "title", data.get("title"), max_length(Exam, "title"))
+    _check_text(errors, "description", data.get("description", ""), max_length(Exam, "description"), required=False)
     languages = [code for code, _name in settings.LANGUAGES]
     if data.get("source_language") not in languages:
-        errors.append(f"source_language: one of {', '.join(languages)}, got {data.get('source_language')!r}")
+        errors.append(f"source_language: one of {', '.join(languages)}, got {data.get('source_language')!r:.40}")
     if not isinstance(data.get("published", False), bool):
         errors.append("published: must be true or false")
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) and TAG.fullmatch(tag) for tag in tags):
         errors.append("tags: a list of tag slugs (lower-case letters, digits and '-')")
+    elif len(tags) > MAX_TAGS:
+        errors.append(f"tags: at most {MAX_TAGS}")
     questions = data.get("questions")
-    if not isinstance(questions, list) or not questions:
-        errors.append("questions: must be a list of at least one question")
+    if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_QUESTIONS:
+        errors.append(f"questions: must be a list of 1 to {MAX_QUESTIONS} questions")
     else:
         for index, question in enumerate(questions):
             _check_question(errors, f"questions[{index}]", question)

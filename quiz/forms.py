@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from quiz import srs
-from quiz.models import Question
+from quiz.models import Question, Tag
 
 
 def selected_ids(value: int | list[int]) -> set[int]:
@@ -19,6 +19,17 @@ def submitted_ids(question: Question, field: forms.BoundField) -> set[int]:
     value = field.value()
     submitted = {str(item) for item in (value if isinstance(value, list) else [value])}
     return {choice.pk for choice in question.choices.all() if str(choice.pk) in submitted}
+
+
+class ExamSearchForm(forms.Form):
+    """The exam list's search box and tag filter, each with a maximum length checked before the query."""
+
+    q = forms.CharField(
+        max_length=100,
+        required=False,
+        error_messages={"max_length": _("Search for at most %(limit_value)d characters.")},
+    )
+    tag = forms.CharField(max_length=Tag._meta.get_field("slug").max_length, required=False)
 
 
 class ChoiceInputs(NamedTuple):

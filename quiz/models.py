@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import language_choices
 
+# Long texts have a maximum like every other text: forms, exam files and tasks check it before any work.
+LONG_TEXT_MAX_LENGTH = 10_000
+# A translation may run longer than its source (English from Korean often does).
+TRANSLATION_MAX_LENGTH = 2 * LONG_TEXT_MAX_LENGTH
+
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
@@ -30,7 +35,7 @@ class Exam(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
     source_language = models.CharField(_("source language"), max_length=8, choices=language_choices)
     is_published = models.BooleanField(_("published"), default=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="exams", verbose_name=_("tags"))
@@ -53,8 +58,8 @@ class Question(models.Model):
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.SINGLE)
-    text = models.TextField(_("text"))
-    explanation = models.TextField(_("explanation"), blank=True)
+    text = models.TextField(_("text"), max_length=LONG_TEXT_MAX_LENGTH)
+    explanation = models.TextField(_("explanation"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
@@ -181,7 +186,7 @@ class Translation(models.Model):
     object_id = models.PositiveBigIntegerField()
     field = models.CharField(max_length=40)
     language = models.CharField(max_length=8)
-    text = models.TextField()
+    text = models.TextField(max_length=TRANSLATION_MAX_LENGTH)
     source_hash = models.CharField(max_length=64)
     origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.MACHINE)
     provider = models.CharField(max_length=40, blank=True)

@@ -59,7 +59,7 @@ def save_translation_results(
 def translate_missing_batch(self: Task, source_language: str, language: str, keys: list) -> dict:
     """Backfill: translate and store one batch of missing or stale fields."""
     if source_language not in registry.languages() or language not in registry.languages():
-        raise InvalidTaskArguments(f"unknown language in {source_language!r} -> {language!r}")
+        raise InvalidTaskArguments(f"unknown language in {source_language!r:.20} -> {language!r:.20}")
     parsed = backfill.parse_keys(keys)
     try:
         return backfill.translate_batch(source_language, language, parsed)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
 from quiz import services, srs
-from quiz.forms import AttemptForm, ReviewForm
+from quiz.forms import AttemptForm, ExamSearchForm, ReviewForm
 from quiz.models import Answer, Attempt, Choice, Exam, Question, ReviewItem, Tag
 from quiz.translation import service as translation_service
 from quiz.translation.service import PageTranslation
@@ -48,17 +48,26 @@ def exam_list(request: HttpRequest) -> HttpResponse:
     exams = (
         Exam.objects.published().annotate(question_total=Count("questions")).prefetch_related("tags").order_by("title")
     )
-    query = searchable(request.GET.get("q", "")).strip()
+    search = ExamSearchForm({name: searchable(request.GET.get(name, "")) for name in ("q", "tag")})
+    if not search.is_valid():
+        exams = exams.none()
+    query, tag = search.cleaned_data.get("q", ""), search.cleaned_data.get("tag", "")
     if query:
         exams = exams.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    tag = searchable(request.GET.get("tag", ""))
     if tag:
         exams = exams.filter(tags__slug=tag)
     page = Paginator(exams, EXAMS_PER_PAGE).get_page(request.GET.get("page"))
     page_translation = localize(*[(exam.source_language, [exam]) for exam in page.object_list])
     tags = Tag.objects.filter(exams__is_published=True).distinct()
-    context = {"page": page, "query": query, "tag": tag, "tags": tags, "page_translation": page_translation}
-    return render(request, "quiz/exam_list.html", context)
+    context = {
+        "page": page,
+        "search": search,
+        "query": query,
+        "tag": tag,
+        "tags": tags,
+        "page_translation": page_translation,
+    }
+    return render(request, "quiz/exam_list.html", context, status=400 if search.errors else 200)
 
 
 def exam_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -87,7 +87,7 @@ def parse_keys(raw: object) -> list[storage.Key]:
         if not (isinstance(item, list) and len(item) == 3 and storage.is_object_id(item[1])):
             raise InvalidTaskArguments(f"a key is [model, id, field]: {item!r:.200}")
         if not registry.is_registered(item[0], item[2]):
-            raise InvalidTaskArguments(f"({item[0]!r}, {item[2]!r}) is not a translated field")
+            raise InvalidTaskArguments(f"({item[0]!r:.60}, {item[2]!r:.60}) is not a translated field")
         keys.append((item[0], item[1], item[2]))
     return keys
 

@@ -26,6 +26,8 @@ UPSERT_SQL = (
 )
 Key = tuple[str, int, str]  # (model label, object id, field)
 BIGINT_MAX = 2**63 - 1
+TEXT_MAX_LENGTH = Translation._meta.get_field("text").max_length or 0
+HASH_LENGTH = Translation._meta.get_field("source_hash").max_length or 0
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def parse_provider(raw: Any) -> str:
 def parse_entries(raw: Any, language: Any) -> list[Entry]:
     """Task arguments into entries; InvalidTaskArguments for anything not registered or malformed."""
     if language not in registry.languages():
-        raise InvalidTaskArguments(f"unknown language {language!r}; known: {', '.join(registry.languages())}")
+        raise InvalidTaskArguments(f"unknown language {language!r:.20}; known: {', '.join(registry.languages())}")
     if not isinstance(raw, list) or not raw:
         raise InvalidTaskArguments("entries must be a non-empty list")
     entries = []
@@ -72,9 +74,13 @@ def parse_entries(raw: Any, language: Any) -> list[Entry]:
         if not isinstance(item, dict) or set(item) != {"model", "id", "field", "text", "hash"}:
             raise InvalidTaskArguments(f"an entry needs exactly model, id, field, text and hash: {item!r:.200}")
         if not registry.is_registered(item["model"], item["field"]):
-            raise InvalidTaskArguments(f"({item['model']!r}, {item['field']!r}) is not a translated field")
+            raise InvalidTaskArguments(f"({item['model']!r:.60}, {item['field']!r:.60}) is not a translated field")
         if not is_object_id(item["id"]) or not isinstance(item["text"], str) or not isinstance(item["hash"], str):
             raise InvalidTaskArguments(f"id must be a positive integer and text and hash strings: {item!r:.200}")
+        if len(item["text"]) > TEXT_MAX_LENGTH or len(item["hash"]) > HASH_LENGTH:
+            raise InvalidTaskArguments(
+                f"text must be at most {TEXT_MAX_LENGTH} characters and hash {HASH_LENGTH}: {item!r:.200}"
+            )
         if not storable(item["text"]):
             raise InvalidTaskArguments(f"text with NUL or an unpaired surrogate cannot be stored: {item!r:.200}")
         entries.append(Entry(item["model"], item["id"], item["field"], item["text"], item["hash"]))

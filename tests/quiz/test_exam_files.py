@@ -74,7 +74,7 @@ def test_an_exported_exam_imports_back_the_same(db: None) -> None:
         ({**VALID, "format": "v2"}, "format: must be 'drillquiz-exam/1', got 'v2'"),
         ({k: v for k, v in VALID.items() if k != "title"}, "title: must be a string"),
         ({**VALID, "source_language": "fr"}, "source_language: one of ko, en, got 'fr'"),
-        ({**VALID, "questions": []}, "questions: must be a list of at least one question"),
+        ({**VALID, "questions": []}, "questions: must be a list of 1 to 500 questions"),
         ({**VALID, "published": "yes"}, "published: must be true or false"),
         (with_question(0, kind="essay"), "questions[0].kind: must be 'single' or 'multiple', got 'essay'"),
         (with_question(1, text=7), "questions[1].text: must be a string"),

@@ -17,7 +17,7 @@ class Command(BaseCommand):
             # The model field's own checks: not empty, at most 150 characters, letters, digits and @.+-_.
             User._meta.get_field("username").clean(username, None)
         except ValidationError as error:
-            raise CommandError(f"invalid username {username!r}: {' '.join(error.messages)}") from None
+            raise CommandError(f"invalid username {username!r:.60}: {' '.join(error.messages)}") from None
         if User.objects.filter(username=username).exists():
             self.stdout.write(
                 f"Admin user: {username} (password unchanged; "

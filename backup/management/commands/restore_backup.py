@@ -17,7 +17,7 @@ class Command(BaseCommand):
         # Not printable: a control character, or a byte of the command line that is not UTF-8 (Python
         # keeps it as a lone surrogate, which the database driver cannot even send).
         if not into or not into.isprintable():
-            raise CommandError(f"--into {into!r} cannot name a database or a file")
+            raise CommandError(f"--into {into!r:.60} cannot name a database or a file")
         backup = Backup.objects.filter(pk=backup_id).first()
         if backup is None:
             raise CommandError(f"no backup with id {backup_id}")

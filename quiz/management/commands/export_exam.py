@@ -23,5 +23,5 @@ class Command(BaseCommand):
             # Only a slug can be one; the database cannot even compare some text (a byte that is not UTF-8).
             found = Exam.objects.filter(slug=exam).first() if exam_io.SLUG.fullmatch(exam) else None
         if found is None:
-            raise CommandError(f"no exam with id or slug {exam!r}")
+            raise CommandError(f"no exam with id or slug {exam!r:.60}")
         self.stdout.write(json.dumps(exam_io.export_exam(found), ensure_ascii=False, indent=2))

@@ -13,7 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, file: Path, **options: object) -> None:
         try:
-            raw = file.read_bytes()
+            with file.open("rb") as opened:
+                raw = opened.read(exam_io.max_file_bytes() + 1)  # parse() refuses a larger file
         except OSError as error:
             raise CommandError(f"cannot read {file}: {error.strerror}") from None
         try:

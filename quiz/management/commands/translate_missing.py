@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, language: str | None, exam: int | None, dry_run: bool, **options: object) -> None:
         if language is not None and language not in registry.languages():
-            raise CommandError(f"unknown language {language!r}; choose one of {', '.join(registry.languages())}")
+            raise CommandError(f"unknown language {language!r:.20}; choose one of {', '.join(registry.languages())}")
         exams = Exam.objects.order_by("pk")
         if exam is not None:
             exams = exams.filter(pk=exam)
