@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 from backup import services
 from backup.models import Backup
 from backup.tasks import backup_database
+from drillquiz.admin_site import RecordAdmin
 from jobs.services import enqueue
 
 
 @admin.register(Backup)
-class BackupAdmin(admin.ModelAdmin):
+class BackupAdmin(RecordAdmin):
     """Backups are made by the task and pruned by retention: Admin lists, shows and downloads them."""
 
     list_display = ("started", "trigger", "status", "file_name", "size_shown", "duration", "verified", "drill_ok")
@@ -34,12 +35,6 @@ class BackupAdmin(admin.ModelAdmin):
             path("<int:pk>/download/", self.admin_site.admin_view(self.download_view), name="backup_backup_download"),
             *super().get_urls(),
         ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # file and record go together, through retention (prune_backups)

@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 # Imported for what they register before any connection: our Redis transport under the name
 # redis://, and the JSON serializer that refuses task messages over the size limit.
 from drillquiz import broker, messages  # noqa: F401
+from drillquiz.log import redact
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
@@ -22,6 +23,16 @@ class DatabaseRetryingTask(Task):
     retry_jitter = True
 
 
-app = Celery("drillquiz", task_cls="drillquiz.celery:DatabaseRetryingTask")
+class DrillQuiz(Celery):
+    def bugreport(self) -> str:
+        """Celery's report (`celery report`, `inspect report`, Flower's worker page), every secret hidden.
+
+        Celery hides a setting by its name only: the Slack webhook and the Redis password inside the
+        cache's LOCATION showed whole.
+        """
+        return redact(super().bugreport())
+
+
+app = DrillQuiz("drillquiz", task_cls="drillquiz.celery:DatabaseRetryingTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

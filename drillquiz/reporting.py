@@ -8,7 +8,8 @@ showed CELERY_BROKER_URL, CACHES and SLACK_WEBHOOK_URL in full to anyone who can
 
 Here a value is hidden entirely under a secret-sounding name, and every text has the configured
 secrets and any URL password replaced (drillquiz.log.redact). Workers import this module (through
-CELERY_IMPORTS), which replaces the `conf` and `report` inspect commands with censored ones.
+CELERY_IMPORTS), which replaces the `conf` inspect command with a censored one; the app's own
+bugreport() (drillquiz/celery.py) censors `celery report` and the `report` inspect command.
 """
 
 import pprint
@@ -85,9 +86,3 @@ def censored_conf(state: Any, with_defaults: bool = False, **kwargs: Any) -> Any
         unknown_type_filter=safe_repr,
     )
     return censor("", table)
-
-
-@inspect_command(name="report")
-def censored_report(state: Any) -> dict[str, str]:
-    """Information about Celery installation for bug reports, with every secret hidden."""
-    return {"ok": redact(state.app.bugreport())}

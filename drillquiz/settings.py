@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "drillquiz.admin_site.AdminConfig",  # django.contrib.admin, with our AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "nested_admin",
+    "drillquiz",  # the project's own commands (diffsettings with its secrets hidden)
     "accounts",
     "jobs",
     "notifications",

@@ -6,21 +6,24 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django_celery_results.admin import TaskResultAdmin
-from django_celery_results.models import TaskResult
+from celery.schedules import ParseException
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import CrontabScheduleAdmin
+from django_celery_beat.models import CrontabSchedule
+from django_celery_results.admin import GroupResultAdmin, TaskResultAdmin
+from django_celery_results.models import GroupResult, TaskResult
 
+from drillquiz.admin_site import RecordAdmin
 from jobs.models import OutboxMessage, TrackedJob
 
 
 @admin.register(TrackedJob)
-class TrackedJobAdmin(admin.ModelAdmin):
+class TrackedJobAdmin(RecordAdmin):
+    """A job is recorded by starting it (jobs.services.start_job), never by hand."""
+
     list_display = ("task_id", "task_name", "user", "created")
     list_filter = ("task_name",)
     search_fields = ("task_id", "user__username")
-    readonly_fields = ("task_id", "task_name", "user", "created")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # a job is recorded by starting it (jobs.services.start_job), never by hand
 
 
 class PendingFilter(admin.SimpleListFilter):
@@ -37,16 +40,12 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(RecordAdmin):
     """Jobs recorded with their data; pending ones wait for the broker (the relay publishes them)."""
 
     list_display = ("task_name", "task_id", "created", "age", "sent", "attempts", "last_error")
     list_filter = (PendingFilter, "task_name")
     search_fields = ("task_id", "task_name")
-    readonly_fields = ("task_name", "task_id", "args", "created", "sent", "attempts", "last_error")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     @admin.display(description="age")
     def age(self, message: OutboxMessage) -> str:
@@ -67,13 +66,24 @@ def stored_arguments(result: TaskResult) -> tuple[list, dict]:
 
 
 admin.site.unregister(TaskResult)
+admin.site.unregister(GroupResult)
+
+
+@admin.register(GroupResult)
+class GroupResultRecordAdmin(RecordAdmin, GroupResultAdmin):
+    """What a worker wrote about a group of tasks."""
 
 
 @admin.register(TaskResult)
-class RerunnableTaskResultAdmin(TaskResultAdmin):
+class RerunnableTaskResultAdmin(RecordAdmin, TaskResultAdmin):
+    """What a worker wrote about a task; staff who may change task results may run one again."""
+
     actions = ["rerun"]
 
-    @admin.action(description="Re-run the selected tasks with the same arguments", permissions=["change"])
+    def has_rerun_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("django_celery_results.change_taskresult")
+
+    @admin.action(description="Re-run the selected tasks with the same arguments", permissions=["rerun"])
     def rerun(self, request: HttpRequest, queryset: QuerySet[TaskResult]) -> None:
         for result in queryset:
             try:
@@ -85,3 +95,26 @@ class RerunnableTaskResultAdmin(TaskResultAdmin):
                 continue
             new = current_app.send_task(result.task_name, args=args, kwargs=kwargs)
             self.message_user(request, f"{result.task_name} {result.task_id} re-run as {new.id}.", messages.SUCCESS)
+
+
+admin.site.unregister(CrontabSchedule)
+
+
+@admin.register(CrontabSchedule)
+class DescribedCrontabScheduleAdmin(CrontabScheduleAdmin):
+    """django-celery-beat's, with a description that survives the form it is shown on.
+
+    A form with a bad field (minute "-1") gives the crontab its raw values before saying so; beat's
+    own description then raised ParseException and the page answered 500.
+    """
+
+    list_display = ("__str__", "description")
+    fields = ("description", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
+    readonly_fields = ("description",)
+
+    @admin.display(description=_("human readable"))
+    def description(self, crontab: CrontabSchedule) -> str:
+        try:
+            return crontab.human_readable
+        except (ParseException, ValueError):
+            return "-"

@@ -11,12 +11,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 
+from drillquiz.once import first_time_within
 from jobs.services import enqueue
 from notifications import slack, stream
 from notifications.models import Level, Notification
 from notifications.tasks import send_slack_alert
 
 logger = logging.getLogger(__name__)
+
+# Longer than any task's retries take, so a task id is reported once however its failure arrives.
+REPORT_ONCE_SECONDS = 24 * 3600
 
 
 class FailureReported(Exception):
@@ -65,7 +69,13 @@ def notify_staff(level: str, title: str, body: str = "", link: str = "") -> list
 
 
 def report_failed_task(task_name: str, task_id: str, error: str) -> None:
-    """The dead-letter path: a task failed for good. Tell staff in the app, and Slack once."""
+    """The dead-letter path: a task failed for good. Tell staff in the app, and Slack, once per task id.
+
+    Once, because a failure can be announced twice: Celery 5.7 sends task_failure for a hard time
+    limit from Request.on_timeout and again when the pool reports the killed job.
+    """
+    if not first_time_within(f"dead-letter:{task_id}", REPORT_ONCE_SECONDS):
+        return
     title = f"Task failed: {task_name}"
     link = f"/admin/django_celery_results/taskresult/?task_id={task_id}"
     logger.error("task %s %s failed for good: %s", task_name, task_id, error)

@@ -1,5 +1,6 @@
 """The dead-letter hook: Celery's task_failure fires once a task fails for good (no retry left)."""
 
+import uuid
 from typing import Any
 
 from celery import Task
@@ -24,7 +25,12 @@ def on_task_failure(sender: Task, task_id: str, exception: BaseException, **kwar
 @task_success.connect
 def on_task_success(sender: Task, **kwargs: Any) -> None:
     """A job a user started from a page has finished: tell them, live."""
-    job = TrackedJob.objects.filter(task_id=str(sender.request.id)).first()
+    # A task id is any string to Celery (a forged message, a caller's own id): only a UUID can be a job's.
+    try:
+        task_id = uuid.UUID(str(sender.request.id))
+    except ValueError:
+        return
+    job = TrackedJob.objects.filter(task_id=task_id).first()
     if job is not None:
         link = reverse("jobs:status", args=[job.task_id])
         notify_users([job.user_id], Level.SUCCESS, f"Job finished: {job.task_name}", link=link)

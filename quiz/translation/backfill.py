@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from jobs.retry import InvalidTaskArguments
 from quiz.models import Choice, Exam, Question, Translation
 from quiz.translation import providers, registry, storage
-from quiz.translation.once import first_time_within
+from drillquiz.once import first_time_within
 
 BATCH_SIZE = 50
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from jobs.services import enqueue
 from quiz.models import Translation
 from quiz.translation import providers, registry, storage
-from quiz.translation.once import CACHE_DOWN, first_time_within
+from drillquiz.once import CACHE_DOWN, first_time_within
 
 logger = logging.getLogger(__name__)
 

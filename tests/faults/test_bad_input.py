@@ -18,10 +18,12 @@ import inspect
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from celery import Task
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.management import CommandError, call_command, get_commands, load_command_class
@@ -48,6 +51,8 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from django_celery_results.models import GroupResult, TaskResult
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from pytest_django import Settings
@@ -57,12 +62,12 @@ from accounts.services import UNSUBSCRIBE_SALT
 from backup.errors import BackupError
 from backup.models import Backup
 from drillquiz.celery import app as celery_app
-from jobs.models import TrackedJob
+from jobs.models import OutboxMessage, TrackedJob
 from jobs.retry import InvalidTaskArguments
 from notifications.models import Notification
 from notifications.views import last_event_id
 from quiz import exam_io
-from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, ReviewReminder, Translation
+from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, ReviewReminder, Tag, Translation
 from quiz.translation import registry
 from tests.factories import PASSWORD, make_exam, make_user
 from tests.processes import ROOT, process_env
@@ -271,9 +276,37 @@ def fast_passwords(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def add_a_row_for_every_admin(world: World) -> None:
+    """One real row of each model Admin shows that the world has none of, so every change form renders."""
+    interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
+    now = timezone.now()
+    for row in (
+        Group(name="editors"),
+        CrontabSchedule(minute="0"),
+        ClockedSchedule(clocked_time=now),
+        SolarSchedule(event="sunrise", latitude=37.5, longitude=127.0),
+        PeriodicTask(name="sweep ping", task="jobs.tasks.ping", interval=interval),
+        TaskResult(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", status="SUCCESS"),
+        GroupResult(group_id=str(uuid.uuid4())),
+        OutboxMessage(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", args=["sweep"]),
+        Translation(
+            model="quiz.exam",
+            object_id=world.exam.pk,
+            field="title",
+            language="ko",
+            text="파이썬 시험",
+            source_hash=registry.source_hash(world.exam.title),
+        ),
+    ):
+        row.save()
+    world.exam.tags.add(Tag.objects.create(name="Python", slug="python"))
+
+
 @pytest.fixture
 def world(db: None, fast_passwords: None) -> World:
-    return build_world(with_staff=True)
+    world = build_world(with_staff=True)
+    add_a_row_for_every_admin(world)
+    return world
 
 
 # --- Sending garbage over HTTP ---------------------------------------------------------------------
@@ -650,6 +683,167 @@ def test_an_empty_form_never_fails_in_any_admin(world: World, model: type[Model]
     response = staff_client(world).post(path, {})
 
     answer_is_clear(response, before, "POST", path)
+
+
+class FormFields(HTMLParser):
+    """The fields of one form of a page, as a browser would submit it untouched."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside = form_id, False
+        self.fields: list[tuple[str, str]] = []
+        self.textarea: str | None = None
+        self.select: tuple[str, bool] | None = None  # its name, and whether an option was selected
+        self.first_option: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.inside = attributes.get("id") == self.form_id
+        if not self.inside or ("name" not in attributes and tag != "option"):
+            return
+        name, kind = attributes.get("name", ""), attributes.get("type", "text")
+        if tag == "input" and kind not in {"submit", "button", "file", "image", "reset"}:
+            if kind not in {"checkbox", "radio"} or "checked" in attributes:
+                self.fields.append((name, attributes.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "textarea":
+            self.textarea = name
+            self.fields.append((name, ""))
+        elif tag == "select":
+            self.select, self.first_option = (name, False), None
+        elif tag == "option" and self.select is not None:
+            value = attributes.get("value", "")
+            if self.first_option is None:
+                self.first_option = value
+            if "selected" in attributes:
+                self.fields.append((self.select[0], value))
+                self.select = (self.select[0], True)
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            name, text = self.fields.pop()
+            self.fields.append((name, text + data))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "select" and self.select is not None:
+            name, chosen = self.select
+            if not chosen and self.first_option is not None:
+                self.fields.append((name, self.first_option))  # a browser submits the first option
+            self.select = None
+
+    @classmethod
+    def of(cls, page: str, form_id: str) -> dict[str, list[str]]:
+        parser = cls(form_id)
+        parser.feed(page)
+        data: dict[str, list[str]] = {}
+        for name, value in parser.fields:
+            data.setdefault(name, []).append(value)
+        return data
+
+
+def admin_form_pages(world: World) -> Iterator[tuple[str, str, str]]:
+    """(label, path, form id) of every add and change form of every admin, each change form of a real row."""
+    for model, _ in registered_admins():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        ids = object_ids(model)
+        assert ids, f"the world has no {model._meta.label}: its change form would test nothing"
+        form_id = f"{model._meta.model_name}_form"
+        yield f"{model._meta.label} add", f"{base}add/", form_id
+        yield f"{model._meta.label} change", f"{base}{ids[0]}/change/", form_id
+
+
+# Records are shown, never typed in: no add, and no change of what a worker wrote.
+RECORDS = ["backup.Backup", "django_celery_results.GroupResult", "django_celery_results.TaskResult"]
+RECORDS += ["jobs.OutboxMessage", "jobs.TrackedJob"]
+
+
+def test_every_admin_add_and_change_form_renders_and_posts_back_as_it_is(
+    world: World, record_property: Callable[[str, object], None]
+) -> None:
+    rendered, posted, refused = [], [], []
+    for label, path, form_id in admin_form_pages(world):
+        read_only = label.rsplit(" ", 1)[0] in RECORDS
+        with example_savepoint():
+            client = staff_client(world)
+            page = client.get(path)
+            if page.status_code == 403:  # no add page for a record
+                refused.append(label)
+                assert client.post(path, {}).status_code == 403, f"{label}: a POST got past the refusal"
+                continue
+            assert page.status_code == 200, f"{label}: GET answered {page.status_code}"
+            rendered.append(label)
+            before = row_counts()
+            answer = client.post(path, FormFields.of(page.content.decode(), form_id))
+            posted.append(label)
+            # Saved (a redirect) or shown again with form errors (an add form left empty); a record's
+            # page only shows it. Never a 500.
+            expected = {403} if read_only else {200, 302}
+            assert answer.status_code in expected, (
+                f"{label}: POST of the form as rendered answered {answer.status_code}"
+            )
+            if answer.status_code != 302:
+                assert row_counts() == before, f"{label}: an unsaved form wrote rows"
+    record_property("admin forms rendered", len(rendered))
+    record_property("admin forms posted", len(posted))
+    record_property("admin add forms refused", len(refused))
+    assert len(rendered) + len(refused) == 2 * len(registered_admins())
+    assert {f"{label} add" for label in RECORDS} <= set(refused)
+
+
+@FUZZ
+@given(data=st.data())
+def test_an_admin_form_with_one_field_garbled_is_a_form_error_or_saved(world: World, data: st.DataObject) -> None:
+    pages = list(admin_form_pages(world))
+    # Drawn as numbers, not from the page: what a page holds must not steer what Hypothesis draws.
+    label, path, form_id = pages[data.draw(st.integers(0, len(pages) - 1), label="form")]
+    field_number, value = data.draw(st.integers(0, 500), label="field"), data.draw(garbage, label="value")
+    with example_savepoint():
+        client = staff_client(world)
+        page = client.get(path)
+        form = FormFields.of(page.content.decode(), form_id) if page.status_code == 200 else {}
+        if form:
+            form[sorted(form)[field_number % len(form)]] = [value]
+        before = row_counts()
+        answer = client.post(path, form)
+        answer_is_clear(answer, before, "POST", f"{path} ({label})")
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    ["%00", "a%00b", "%FF%FE", "%C3", "x" * 60_000, "%EF%BF%BD" * 20_000],
+    ids=["NUL", "NUL inside", "not UTF-8", "a cut UTF-8 sequence", "60 KB", "60 KB of replacement characters"],
+)
+def test_every_admin_list_filter_and_search_survives_a_bad_value(world: World, encoded: str) -> None:
+    client = staff_client(world)
+    for model, model_admin in registered_admins():
+        path = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for param in ["q", "task_id", *filter_params(model_admin)]:
+            response = client.get(f"{path}?{param}={encoded}")
+            assert response.status_code in {200, 302, 400}, f"{path}?{param}=... answered {response.status_code}"
+            # A search or an id matches nothing; an __isnull filter may take any text for "yes".
+            searched = param == "q" and model_admin.search_fields
+            if response.status_code == 200 and (searched or param == "task_id"):
+                assert not response.context["cl"].result_count, f"{path}?{param}=... listed rows"
+
+
+def test_a_nul_in_an_admin_filter_is_a_clear_400(world: World) -> None:
+    response = staff_client(world).get("/admin/jobs/outboxmessage/", {"task_id": "\x00"})
+
+    assert response.status_code == 400
+    assert response.content == b"Query parameters may not contain NUL characters."
+
+
+def test_junk_posted_to_the_task_result_add_page_writes_nothing(world: World) -> None:
+    before = TaskResult.objects.count()
+
+    response = staff_client(world).post("/admin/django_celery_results/taskresult/add/", {"task_id": "junk"})
+
+    assert response.status_code == 403
+    assert TaskResult.objects.count() == before
 
 
 ADMIN_CASES = [
@@ -1173,3 +1367,17 @@ def test_a_reminder_chunk_with_a_user_gone_since_the_fan_out_reminds_the_others(
         assert ReviewReminder.objects.get().user_id == task_world.learner.pk
     out_of_range = chunk.apply(args=([[2**63, today]],))
     assert isinstance(out_of_range.result, InvalidTaskArguments)
+
+
+@pytest.mark.parametrize("field", ["minute", "hour", "day_of_week"])
+def test_a_crontab_form_with_a_negative_number_is_a_form_error(world: World, field: str) -> None:
+    crontab = CrontabSchedule.objects.get()
+    path = f"/admin/django_celery_beat/crontabschedule/{crontab.pk}/change/"
+    client = staff_client(world)
+    form = FormFields.of(client.get(path).content.decode(), "crontabschedule_form")
+
+    response = client.post(path, {**form, field: "-1"})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field]
+    assert CrontabSchedule.objects.get().minute == "0"

@@ -2,7 +2,11 @@
 
 import json
 import time
+import uuid
 
+import pytest
+from celery.exceptions import TimeLimitExceeded
+from celery.signals import task_failure
 from django.test import Client
 from django_celery_results.models import TaskResult
 from pytest_django import Settings
@@ -10,6 +14,8 @@ from pytest_httpserver import HTTPServer
 
 from accounts.models import User
 from accounts.tasks import send_welcome_email
+from drillquiz.celery import app
+from jobs.models import OutboxMessage
 from jobs.services import enqueue
 from notifications.models import Notification
 from tests.conftest import MailServer
@@ -83,3 +89,41 @@ def test_an_admin_reruns_a_failed_task_with_the_same_arguments(
     wait_until(lambda: len(smtp_server.inbox.messages) == 1, 20, "the re-run to send the email")
     assert smtp_server.inbox.messages[0]["To"] == learner.email
     assert User.objects.get(pk=learner.pk).welcome_email_sent is not None
+
+
+def test_a_task_killed_at_its_hard_time_limit_is_reported_once(
+    db: None, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.SLACK_WEBHOOK_URL = "http://127.0.0.1:9/hook"  # recorded in the outbox, never sent here
+    make_user("admin", is_staff=True)
+    task, task_id = app.tasks[WELCOME], str(uuid.uuid4())
+
+    # What Celery 5.7 does for a hard time limit: Request.on_timeout sends task_failure, then
+    # Request.on_failure sends it again when the pool reports the killed job.
+    for _ in range(2):
+        task_failure.send(sender=task, task_id=task_id, exception=TimeLimitExceeded(45), args=[], kwargs={})
+
+    assert Notification.objects.count() == 1
+    assert list(OutboxMessage.objects.values_list("task_name", flat=True)) == ["notifications.tasks.send_slack_alert"]
+    assert caplog.text.count("failed for good") == 1
+
+
+def test_two_tasks_that_fail_are_each_reported(db: None) -> None:
+    make_user("admin", is_staff=True)
+    task = app.tasks[WELCOME]
+
+    for task_id in (str(uuid.uuid4()), str(uuid.uuid4())):
+        task_failure.send(sender=task, task_id=task_id, exception=TimeLimitExceeded(45), args=[], kwargs={})
+
+    assert Notification.objects.count() == 2
+
+
+@pytest.mark.parametrize("task_id", ["not-a-uuid", "", "x" * 300, "\x00"])
+def test_a_task_id_that_is_not_a_uuid_finishes_without_an_error(
+    db: None, task_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = app.tasks["jobs.tasks.ping"].apply(args=("hello",), task_id=task_id)
+
+    assert result.state == "SUCCESS"
+    assert "Signal handler" not in caplog.text
+    assert "ValidationError" not in caplog.text
