@@ -2,11 +2,11 @@ import ast
 import json
 
 from celery import current_app
+from celery.schedules import ParseException
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from celery.schedules import ParseException
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin
 from django_celery_beat.models import CrontabSchedule

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from drillquiz.once import first_time_within
 from jobs.retry import InvalidTaskArguments
 from quiz.models import Choice, Exam, Question, Translation
 from quiz.translation import providers, registry, storage
-from drillquiz.once import first_time_within
 
 BATCH_SIZE = 50
 

@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext as _
 
+from drillquiz.once import CACHE_DOWN, first_time_within
 from jobs.services import enqueue
 from quiz.models import Translation
 from quiz.translation import providers, registry, storage
-from drillquiz.once import CACHE_DOWN, first_time_within
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ def test_an_operator_command_prints_no_secret(db: None, command: list[str]) -> N
     shown = subprocess.run(
         command,
         cwd=ROOT,
-        env=process_env(**found.env, DATABASE_URL=database_url),
+        env={**process_env(), **found.env, "DATABASE_URL": database_url},
         capture_output=True,
         text=True,
         timeout=120,
