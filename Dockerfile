@@ -14,8 +14,10 @@ RUN /opt/venv/bin/pip install --no-deps -r /tmp/requirements.txt
 WORKDIR /app
 COPY . .
 # Static files and message catalogues are built into the image: no process writes them at run time.
-# Production settings need a secret key to load: a random one, which only exists during this step.
-RUN DJANGO_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" STATIC_ROOT=/app/staticfiles \
+# Production settings need a secret key and a real translator to load: a random key and a provider
+# that needs none, which only exist during this step.
+RUN DJANGO_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        TRANSLATION_PROVIDER=libretranslate STATIC_ROOT=/app/staticfiles \
         /opt/venv/bin/python manage.py collectstatic --noinput --verbosity 0 \
     && /opt/venv/bin/pybabel compile --domain django --directory locale \
     && /opt/venv/bin/python -m compileall -q /app

@@ -29,9 +29,10 @@ run: $(VENV)/.runtime
 	$(MANAGE) setup_periodic_tasks
 	$(MANAGE) load_demo
 	$(MANAGE) create_local_admin
+	$(MANAGE) create_local_flower_login
 	@echo "Site:   http://127.0.0.1:8000/"
 	@echo "Admin:  http://127.0.0.1:8000/admin/"
-	@echo "Flower: http://127.0.0.1:5555/"
+	@echo "Flower: http://127.0.0.1:5555/ (user admin; its password is in var/flowerconfig.py)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 lint: $(VENV)/.dev

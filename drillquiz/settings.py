@@ -168,6 +168,17 @@ if TRANSLATION_PROVIDER not in {"pseudo", "libretranslate", "deepl", "openai"}:
     )
 TRANSLATION_API_URL = env.str("TRANSLATION_API_URL", default="")
 TRANSLATION_API_KEY = env.str("TRANSLATION_API_KEY", default="")
+# Learners would read "[ko] ..." pseudo text, or the source text with a notice on every page.
+if PRODUCTION and TRANSLATION_PROVIDER == "pseudo":
+    raise SystemExit(
+        "error: TRANSLATION_PROVIDER must be libretranslate, deepl or openai when DJANGO_ENV=production "
+        "(pseudo is labelled test text)."
+    )
+if PRODUCTION and TRANSLATION_PROVIDER in {"deepl", "openai"} and not TRANSLATION_API_KEY:
+    raise SystemExit(
+        f"error: TRANSLATION_API_KEY (or TRANSLATION_API_KEY_FILE) must be set for {TRANSLATION_PROVIDER} "
+        "when DJANGO_ENV=production."
+    )
 TRANSLATION_MODEL = env.str("TRANSLATION_MODEL", default="gpt-4o-mini")
 TRANSLATION_TIMEOUT = env.float("TRANSLATION_TIMEOUT", default=10.0)  # read timeout, seconds
 TRANSLATION_RETRY_BASE_SECONDS = env.float("TRANSLATION_RETRY_BASE_SECONDS", default=10.0)

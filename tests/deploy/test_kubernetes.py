@@ -257,3 +257,10 @@ def test_the_dev_overlays_secrets_are_obviously_fake() -> None:
 
 def test_the_base_configuration_is_production() -> None:
     assert config_map_data("prod")["DJANGO_ENV"] == "production"
+
+
+def test_production_names_a_real_translator_and_development_the_pseudo_one() -> None:
+    # Production settings refuse pseudo; the key comes from the drillquiz-secrets Secret.
+    assert config_map_data("prod")["TRANSLATION_PROVIDER"] == "deepl"
+    assert "TRANSLATION_API_KEY" not in config_map_data("prod")
+    assert config_map_data("dev")["TRANSLATION_PROVIDER"] == "pseudo"

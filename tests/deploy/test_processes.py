@@ -77,6 +77,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
                 "CELERY_BROKER_URL": redis_url(BROKER_DB),
                 "CACHE_URL": redis_url(CACHE_DB),
                 "EMAIL_URL": "consolemail://",
+                "TRANSLATION_API_KEY": "a-key-no-test-sends",
             },
             "drillquiz-flower": {"FLOWER_BASIC_AUTH": FLOWER_LOGIN},
         },

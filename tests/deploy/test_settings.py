@@ -9,7 +9,13 @@ from tests.processes import ROOT, process_env
 
 
 def test_the_production_configuration_passes_the_deployment_checks_without_a_warning() -> None:
-    env = process_env(unset=("SECRET_KEY", "DEBUG"), **config_map_data("prod"), SECRET_KEY=secrets.token_urlsafe(50))
+    # The Secret's values: a random key, and the translator's key.
+    env = process_env(
+        unset=("SECRET_KEY", "DEBUG"),
+        **config_map_data("prod"),
+        SECRET_KEY=secrets.token_urlsafe(50),
+        TRANSLATION_API_KEY="a-key-no-check-sends",
+    )
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

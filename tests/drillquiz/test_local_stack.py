@@ -1,11 +1,13 @@
 """`make run`'s Procfile on embedded defaults: SQLite, the filesystem broker, no server needed."""
 
+import base64
 import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,10 +23,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, bytes]:
+def get(url: str, login: tuple[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url)  # noqa: S310 - our own local server
+    if login is not None:
+        request.add_header("Authorization", "Basic " + base64.b64encode(":".join(login).encode()).decode())
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own local server
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own local server
             return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
     except OSError:
         return 0, b""
 
@@ -43,8 +50,10 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
         FLOWER_PORT=str(flower_port),
         PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     )
-    for step in (["prepare_local_broker"], ["migrate", "--noinput"]):
-        subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True, capture_output=True)
+    for step in (["prepare_local_broker"], ["migrate", "--noinput"], ["create_local_flower_login"]):
+        done = subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True, capture_output=True)
+    flower_password = re.search(r"password: (\S+)", done.stdout.decode())
+    assert flower_password is not None
 
     with ExitStack() as stack:
         logs = {}
@@ -56,6 +65,9 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
         wait_until(lambda: get(f"{base}/healthz")[0] == 200, 60, "web to answer")
         wait_until(lambda: "ready." in logs["worker"].read_text(errors="replace"), 60, "the worker")
         wait_until(lambda: get(f"http://127.0.0.1:{flower_port}/healthcheck")[0] == 200, 60, "Flower")
+        flower = f"http://127.0.0.1:{flower_port}/"
+        flower_without_login = get(flower)[0]
+        flower_with_login = get(flower, ("admin", flower_password.group(1)))[0]
         status, body = get(f"{base}/readyz")
         home_status, home = get(f"{base}/")
         # A job through the outbox on SQLite and the filesystem broker, done by the worker.
@@ -66,5 +78,22 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
     assert status == 200, body
     assert json.loads(body)["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
     assert home_status == 200
+    assert (flower_without_login, flower_with_login) == (401, 200)
     assert b"DrillQuiz" in home
     assert re.search(r"beat: Starting", logs["beat"].read_text())
+
+
+def test_the_local_flower_login_is_made_once_readable_only_by_its_owner(tmp_path: Path) -> None:
+    env = process_env(unset=EMBEDDED_UNSET, DRILLQUIZ_VAR_DIR=str(tmp_path / "var"))
+    make = [sys.executable, "manage.py", "create_local_flower_login"]
+
+    first = subprocess.run(make, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    again = subprocess.run(make, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+
+    config = tmp_path / "var" / "flowerconfig.py"
+    password = re.search(r"password: (\S+)", first)
+    assert password is not None
+    assert f"admin:{password.group(1)}" in config.read_text()
+    assert config.stat().st_mode & 0o777 == 0o600
+    assert "password unchanged" in again
+    assert password.group(1) not in again

@@ -6,6 +6,9 @@ import sys
 
 from tests.processes import ROOT, process_env
 
+# A real provider, as production needs one (its key is never used by these commands).
+TRANSLATION = {"TRANSLATION_PROVIDER": "deepl", "TRANSLATION_API_KEY": "deepl-key-for-the-checks"}
+
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -35,6 +38,7 @@ def test_production_reads_the_secret_key_from_a_mounted_file(tmp_path) -> None:
         DJANGO_ENV="production",
         SECRET_KEY_FILE=str(secret_file),
         ALLOWED_HOSTS="drillquiz.example",
+        **TRANSLATION,
     )
 
     assert result.returncode == 0, result.stderr
@@ -56,8 +60,30 @@ def test_production_settings_pass_the_deployment_checks_without_a_warning() -> N
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="drillquiz.example",
+        **TRANSLATION,
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
     assert result.stderr == ""
+
+
+def test_production_refuses_the_pseudo_translator_with_one_line() -> None:
+    result = manage("check", DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: TRANSLATION_PROVIDER must be libretranslate, deepl or openai when DJANGO_ENV=production "
+        "(pseudo is labelled test text).\n"
+    )
+
+
+def test_production_refuses_a_translation_provider_without_its_key() -> None:
+    result = manage(
+        "check", DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50), TRANSLATION_PROVIDER="deepl"
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: TRANSLATION_API_KEY (or TRANSLATION_API_KEY_FILE) must be set for deepl when DJANGO_ENV=production.\n"
+    )

@@ -1010,6 +1010,7 @@ COMMAND_VALUES: dict[str, list[str]] = {
     "load_demo": [],
     "translate_missing": ["en", "ko", "1", "0"],
     "create_local_admin": ["admin", "new-admin", "staff"],
+    "create_local_flower_login": [],
     "setup_periodic_tasks": [],
     "prepare_local_broker": [],
     "backup_now": [],
@@ -1060,8 +1061,8 @@ def test_a_command_refuses_garbage_in_one_line_and_writes_nothing(
         units = st.tuples(option, pieces).map(list) | option.map(lambda alone: [alone]) | units
     groups = data.draw(st.lists(units, max_size=3), label="arguments")
     tokens = [token for group in groups for token in group]
-    if name == "backup_now":
-        tokens.append("unexpected")  # with no argument at all it would really back up the database
+    if name in {"backup_now", "create_local_flower_login"}:
+        tokens.append("unexpected")  # with no argument at all it would really back up, or write var/
     garbage_file = tmp_path / "garbage.json"
     garbage_file.write_bytes(b"\xff\xfe{not json")
     with example_savepoint():
@@ -1087,6 +1088,7 @@ CLI_GARBAGE: dict[str, list[str]] = {
     "load_demo": ["--no-such-option"],
     "translate_missing": ["--language", "xx"],
     "create_local_admin": ["--username", "not a user name"],
+    "create_local_flower_login": ["extra"],
     "setup_periodic_tasks": ["extra"],
     "prepare_local_broker": [],  # the tests' broker is Redis: there is nothing to prepare
     "backup_now": ["extra"],
