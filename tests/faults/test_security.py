@@ -505,6 +505,10 @@ def failed(task_name: str) -> bool:
     return TaskResult.objects.filter(task_name=task_name, status="FAILURE").exists()
 
 
+def slack_posts_logged(caplog: pytest.LogCaptureFixture) -> int:
+    return sum(r.name == "urllib3.connectionpool" and "POST" in r.getMessage() for r in caplog.records)
+
+
 def test_no_secret_reaches_logs_task_records_or_messages_when_real_tasks_run(
     client: Client,
     configured_secrets: Secrets,
@@ -533,7 +537,13 @@ def test_no_secret_reaches_logs_task_records_or_messages_when_real_tasks_run(
     account_services.register_user(username="second", email="second@example.com", password="x" * 12, language="en")
     wait_until(lambda: failed("accounts.tasks.send_welcome_email"), 30, "the welcome task to fail for good")
     wait_until(lambda: len(slack_webhook.log) == 2, 20, "the dead-letter Slack alert")
-    time.sleep(0.5)  # the last log lines of the worker thread
+    # The webhook has the request before the worker thread reads the answer and logs it: wait for
+    # those last log lines, or a secret in them would go unseen.
+    wait_until(
+        lambda: slack_posts_logged(caplog) == 2 and "failed for good" in console_log.getvalue(),
+        10,
+        "the last log lines",
+    )
 
     places = {
         "the log handler's output": console_log.getvalue(),
