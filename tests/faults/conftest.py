@@ -51,6 +51,12 @@ class PrivateRedis:
         client.client_kill_filter(_type="normal", skipme=True)
         client.client_kill_filter(_type="pubsub")
 
+    def idle(self) -> bool:
+        """No task message waits in a queue (a list) or is held by a worker (kombu's unacked hash)."""
+        with redis.Redis.from_url(f"{self.url}/0") as broker:
+            waiting = sum(broker.llen(key) for key in broker.scan_iter(_type="list"))
+            return waiting == 0 and broker.hlen("unacked") == 0
+
     def answers(self) -> bool:
         try:
             return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
