@@ -34,6 +34,15 @@ def pings(note: str) -> int:
     return sum(json.loads(result.result)["note"] == note for result in results)
 
 
+WORKER_LOST = "Connection to broker lost"
+BEAT_LOST = "beat cannot reach Redis"
+
+
+def lost_redis(log: Path, line: str) -> int:
+    """How often a process's log says it lost Redis."""
+    return log.read_text(errors="replace").count(line)
+
+
 def backups_made(count: int) -> bool:
     return Backup.objects.filter(status="succeeded").count() == count
 
@@ -68,8 +77,11 @@ def test_web_worker_and_beat_recover_from_a_redis_restart(
         wait_until(lambda: pings("beat") >= 1, 30, "beat's first ping")
         assert job_done(client) < RECOVERY_SECONDS
 
+        lost = [lost_redis(tmp_path / "worker.log", WORKER_LOST), lost_redis(tmp_path / "beat.log", BEAT_LOST)]
         private_redis.stop()
-        time.sleep(3)  # everyone notices it is gone
+        # Both feel the outage before it ends: the worker on its waiting BRPOP, beat at its next tick.
+        wait_until(lambda: lost_redis(tmp_path / "worker.log", WORKER_LOST) > lost[0], 30, "the worker to lose Redis")
+        wait_until(lambda: lost_redis(tmp_path / "beat.log", BEAT_LOST) > lost[1], 30, "beat to lose Redis")
         private_redis.start()
         restarted = time.monotonic()
 

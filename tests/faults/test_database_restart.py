@@ -1,10 +1,12 @@
 """PostgreSQL restarts or goes away for a while: pages and tasks recover without restarting any
-process, and a task that failed on the lost connection is retried and done once."""
+process, and a task that failed on the lost connection is retried and done once.
 
-import subprocess
+The server that goes away is a private one (tests/faults/conftest.py), never the machine's shared
+PostgreSQL, which other test runs use at the same time."""
+
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,16 +18,10 @@ from accounts.tasks import send_welcome_email
 from drillquiz.celery import app
 from tests.conftest import MailServer
 from tests.factories import make_user
-from tests.faults.conftest import PrivateRedis
+from tests.faults.conftest import PrivatePostgres, PrivateRedis
 from tests.processes import WebServer, free_port, wait_until, worker_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CLUSTER = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main"]
-
-
-def postgres(action: str) -> None:
-    subprocess.run([*CLUSTER, action], check=True, capture_output=True)
-    connections.close_all()  # this process's connections died with the server
 
 
 def status(url: str) -> int:
@@ -38,19 +34,11 @@ def status(url: str) -> int:
         return 0
 
 
-@pytest.fixture
-def postgres_back() -> Iterator[None]:
-    """Whatever the test does, PostgreSQL runs again after it."""
-    yield
-    if subprocess.run([*CLUSTER, "status"], capture_output=True, check=False).returncode != 0:
-        postgres("start")
-
-
 def test_pages_and_tasks_recover_from_a_postgresql_restart_and_a_failed_task_retries(
     private_redis: PrivateRedis,
     mail_server: MailServer,
+    private_postgres: PrivatePostgres,
     tmp_path: Path,
-    postgres_back: None,
     record_property: Callable[[str, object], None],
 ) -> None:
     learner = make_user("learner", email="learner@example.com")
@@ -61,7 +49,7 @@ def test_pages_and_tasks_recover_from_a_postgresql_restart_and_a_failed_task_ret
         with worker_process(env, tmp_path / "worker.log", "steady@faults", pool="prefork"):
             assert status(f"{web.url}/readyz") == 200
 
-            postgres("stop")
+            private_postgres.stop()
             assert status(f"{web.url}/readyz") == 503
             # Sent straight to the broker (the outbox needs the database): the worker finds no
             # database, and retries until there is one again.
@@ -70,7 +58,7 @@ def test_pages_and_tasks_recover_from_a_postgresql_restart_and_a_failed_task_ret
             wait_until(
                 lambda: failed in (tmp_path / "worker.log").read_text(), 30, "the task to meet the dead database"
             )
-            postgres("start")
+            private_postgres.start()
             restarted = time.monotonic()
 
             wait_until(lambda: status(f"{web.url}/readyz") == 200, 30, "the web process to be ready again")

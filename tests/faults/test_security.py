@@ -31,6 +31,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from celery.worker import WorkController
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
@@ -362,7 +363,8 @@ def make_secrets(redis_login: tuple[str, str], webhook_url: str) -> Secrets:
         "TRANSLATION_API_KEY": values["TRANSLATION_API_KEY"],
         "EMAIL_URL": f"smtp://drillquiz:{values['EMAIL_HOST_PASSWORD']}@127.0.0.1:{free_port()}",
         "CELERY_BROKER_URL": redis_url(int(broker.path.strip("/") or 0)),
-        "CACHE_URL": redis_url(15),
+        # The suite's own cache database (CACHE_URL), not a fixed one another run may share.
+        "CACHE_URL": redis_url(int(urlsplit(settings.CACHES["default"]["LOCATION"]).path.strip("/") or 1)),
         "BACKUP_DATABASE_URL": f"postgres://backup:{values['the database password']}@127.0.0.1:5432/drillquiz",
     }
     return Secrets(values, redis_url, env)
@@ -441,6 +443,30 @@ def console_log() -> Iterator[StringIO]:
     handler.setStream(previous)
 
 
+def flower_sees_a_ping(flower: str, authorization: dict[str, str]) -> str:
+    """The id of a ping Flower shows, sending another every 2 s until it shows one.
+
+    A worker sends task events only once Flower's enable_events broadcast reached it, and Flower
+    sees them only once its event receiver listens; a task sent before both is never shown. Neither
+    is visible from outside, so the proof is a task Flower saw.
+    """
+    sent: list[str] = []
+    shown: list[str] = []
+    last_sent = 0.0
+
+    def shows_one() -> bool:
+        nonlocal last_sent
+        if time.monotonic() - last_sent >= 2:
+            sent.append(ping.delay("from the security test").id)
+            last_sent = time.monotonic()
+        listed = fetch(f"{flower}/api/tasks", authorization)[1]
+        shown[:] = [task_id for task_id in sent if task_id in listed]
+        return bool(shown)
+
+    wait_until(shows_one, 60, "Flower to see one of the pings")
+    return shown[0]
+
+
 def test_flower_asks_for_its_login_on_every_page_and_shows_no_secret(
     transactional_db: None, redis_login: tuple[str, str], httpserver: HTTPServer, tmp_path: Path
 ) -> None:
@@ -457,8 +483,7 @@ def test_flower_asks_for_its_login_on_every_page_and_shows_no_secret(
 
     with worker_process(env, logs[0], node), running([CELERY, "-A", "drillquiz", "flower"], env, logs[1]):
         wait_until(lambda: http_status(f"{flower}/healthcheck", 2) == 200, 30, "Flower to answer")
-        task_id = ping.delay("from the security test").id
-        wait_until(lambda: task_id in fetch(f"{flower}/api/tasks", authorization)[1], 30, "Flower to see the task")
+        task_id = flower_sees_a_ping(flower, authorization)
         pages = [*FLOWER_PAGES, f"/task/{task_id}", f"/worker/{node}", "/api/workers?refresh=1"]
         anonymous = {page: http_status(flower + page, 10) for page in pages}
         logged_in = {page: fetch(flower + page, authorization) for page in pages}
@@ -478,6 +503,10 @@ def everything_stored() -> str:
 
 def failed(task_name: str) -> bool:
     return TaskResult.objects.filter(task_name=task_name, status="FAILURE").exists()
+
+
+def slack_posts_logged(caplog: pytest.LogCaptureFixture) -> int:
+    return sum(r.name == "urllib3.connectionpool" and "POST" in r.getMessage() for r in caplog.records)
 
 
 def test_no_secret_reaches_logs_task_records_or_messages_when_real_tasks_run(
@@ -508,7 +537,13 @@ def test_no_secret_reaches_logs_task_records_or_messages_when_real_tasks_run(
     account_services.register_user(username="second", email="second@example.com", password="x" * 12, language="en")
     wait_until(lambda: failed("accounts.tasks.send_welcome_email"), 30, "the welcome task to fail for good")
     wait_until(lambda: len(slack_webhook.log) == 2, 20, "the dead-letter Slack alert")
-    time.sleep(0.5)  # the last log lines of the worker thread
+    # The webhook has the request before the worker thread reads the answer and logs it: wait for
+    # those last log lines, or a secret in them would go unseen.
+    wait_until(
+        lambda: slack_posts_logged(caplog) == 2 and "failed for good" in console_log.getvalue(),
+        10,
+        "the last log lines",
+    )
 
     places = {
         "the log handler's output": console_log.getvalue(),

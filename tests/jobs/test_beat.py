@@ -42,6 +42,14 @@ def beat(stack: ExitStack, log: Path, ttl: int = 30) -> subprocess.Popen[bytes]:
     return stack.enter_context(running([CELERY, "-A", "drillquiz", "beat", "--loglevel", "INFO"], env, log))
 
 
+def log_count(log: Path, line: str) -> int:
+    return log.read_text(errors="replace").count(line) if log.exists() else 0
+
+
+SENT_PING = "Sending due task ping (jobs.tasks.ping)"
+SCHEDULE_CHANGED = "DatabaseScheduler: Schedule changed."
+
+
 def grows_by(expected: range, seconds: float) -> int:
     before = pings()
     time.sleep(seconds)
@@ -60,7 +68,8 @@ def test_admin_changes_take_effect_without_restarting_beat(
     client: Client, tmp_path: Path, stack: ExitStack, celery_worker: object
 ) -> None:
     task = every_second("first")
-    beat(stack, tmp_path / "beat.log")
+    log = tmp_path / "beat.log"
+    beat(stack, log)
     wait_until(lambda: pings("first") >= 2, 30, "beat to send the task")
 
     task.args = json.dumps(["second"])  # as Admin's change form saves it
@@ -69,10 +78,15 @@ def test_admin_changes_take_effect_without_restarting_beat(
 
     client.force_login(make_user("admin", is_staff=True, is_superuser=True))
     changelist = reverse("admin:django_celery_beat_periodictask_changelist")
+    changes = log_count(log, SCHEDULE_CHANGED)
     client.post(changelist, {"action": "disable_tasks", "_selected_action": [task.pk]})
     task.refresh_from_db()
     assert task.enabled is False
-    time.sleep(7)  # beat notices within its 5 s loop; a task in flight may still land
+    # Beat says when it re-reads the schedule (within its 5 s loop); a ping it sent before that
+    # may still be on its way to the worker, so the quiet time starts once every sent one has run.
+    wait_until(lambda: log_count(log, SCHEDULE_CHANGED) > changes, 20, "beat to notice the disabled task")
+    sent = log_count(log, SENT_PING)
+    wait_until(lambda: pings() >= sent, 20, "the pings beat sent before the change to run")
     grows_by(range(0, 1), 6)
 
 
@@ -83,7 +97,8 @@ def test_a_second_beat_stands_by_and_takes_over_when_the_leader_dies(
     first = beat(stack, tmp_path / "first.log", ttl=4)
     wait_until(lambda: pings() >= 1, 30, "the first beat to send the task")
     beat(stack, tmp_path / "second.log", ttl=4)
-    time.sleep(3)  # the second beat is up
+    # Beat touches its heartbeat file at each tick, just before it tries for the leader lock.
+    wait_until((tmp_path / "second.alive").exists, 30, "the second beat to tick")
 
     grows_by(range(4, 10), 8)  # about one a second; two beats would send about 16
 
