@@ -1,4 +1,8 @@
-"""Rate limits on account pages that a stranger can use to make us send email."""
+"""Rate limits on account pages that a stranger can use to make us send email.
+
+django-ratelimit is used as a library, not listed in INSTALLED_APPS: all its app adds is system checks,
+which warn about Django's own Redis cache (its INCR is atomic) and fail the embedded file cache.
+"""
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings

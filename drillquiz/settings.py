@@ -158,9 +158,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBas
     # The embedded default on one machine: the file cache counts failures without an atomic increment,
     # so parallel attempts may count a few short. Production counts in Redis.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
-# The client's address: REMOTE_ADDR alone unless AXES_IPWARE_PROXY_COUNT says how many proxies of ours
-# stand between the last X-Forwarded-For entry and us (0 behind one ingress-nginx, which appends the
-# address it saw). Unset, a client cannot claim another address with a header of its own.
+# The client's address: REMOTE_ADDR alone unless AXES_IPWARE_PROXY_COUNT says how many X-Forwarded-For
+# entries follow the client's (0 behind one ingress-nginx: just the address it saw). A header with more
+# entries than that falls back to REMOTE_ADDR, so a client cannot choose its address with its own header.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
 if AXES_IPWARE_PROXY_COUNT is not None:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

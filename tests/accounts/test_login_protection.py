@@ -8,8 +8,10 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
+from pytest_django import Settings
 
+from accounts import limits
 from accounts.models import Lockout, User
 from tests.factories import PASSWORD, make_user
 
@@ -187,3 +189,13 @@ def test_a_pbkdf2_hash_becomes_argon2_at_the_next_login(client: Client, learner:
     learner.refresh_from_db()
     assert learner.password.startswith("argon2$argon2id$")
     assert learner.check_password(PASSWORD)
+
+
+def test_behind_the_ingress_the_address_is_the_one_it_forwarded(settings: Settings, rf: RequestFactory) -> None:
+    settings.AXES_IPWARE_PROXY_COUNT = 0  # k8s/base: one ingress-nginx, which puts the address it saw there
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    honest = rf.post("/accounts/login/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR=HERE)
+    # A client that sends its own X-Forwarded-For cannot choose its address: it counts as the ingress's.
+    spoofed = rf.post("/accounts/login/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR=f"192.0.2.66, {HERE}")
+
+    assert (limits.client_address(honest), limits.client_address(spoofed)) == (HERE, "10.1.2.3")
