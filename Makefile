@@ -58,6 +58,7 @@ bench: $(VENV)/.dev
 	scripts/ensure-services.sh
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/auth.py --rounds 50
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/translations.py --rounds 100
 	$(BIN)/python bench/backups.py --size-mb 1024 --rounds 3

@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
-from accounts.models import User
+from accounts import services
+from accounts.models import Lockout, User
 
 
 @admin.register(User)
@@ -12,3 +16,51 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "email", "language", "time_zone", "is_staff")
     list_filter = (*BaseUserAdmin.list_filter, "language")
+
+
+class ActiveLockoutFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("active", "locked out now"), ("ended", "ended")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lockout]) -> QuerySet[Lockout]:
+        if self.value() == "active":
+            return queryset.filter(locked_until__gt=timezone.now())
+        if self.value() == "ended":
+            return queryset.filter(locked_until__lte=timezone.now())
+        return queryset
+
+
+@admin.register(Lockout)
+class LockoutAdmin(admin.ModelAdmin):
+    """Usernames and addresses locked out after repeated failed logins; clearing one lets it log in again."""
+
+    list_display = ("username", "ip_address", "path", "locked_at", "locked_until", "active")
+    list_filter = (ActiveLockoutFilter, "path")
+    search_fields = ("username", "ip_address")
+    readonly_fields = ("username", "ip_address", "path", "locked_at", "locked_until")
+    actions = ["clear"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # axes records a lockout when it starts one, never by hand
+
+    def has_change_permission(self, request: HttpRequest, obj: Lockout | None = None) -> bool:
+        return False
+
+    @admin.display(boolean=True, description="locked out now")
+    def active(self, lockout: Lockout) -> bool:
+        return lockout.is_active
+
+    @admin.action(description="Clear the selected lockouts (they may log in again at once)", permissions=["delete"])
+    def clear(self, request: HttpRequest, queryset: QuerySet[Lockout]) -> None:
+        count = services.clear_lockouts(queryset)
+        self.message_user(request, f"{count} lockout(s) cleared.", messages.SUCCESS)
+
+    def delete_model(self, request: HttpRequest, obj: Lockout) -> None:
+        # Deleting the record alone would leave the cache entry that refuses the login.
+        services.clear_lockouts([obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Lockout]) -> None:
+        services.clear_lockouts(queryset)

@@ -42,3 +42,33 @@ class User(AbstractUser):
     def local_today(self) -> date:
         """Today's date where the user is; reviews fall due by this date."""
         return self.local_now().date()
+
+
+class Lockout(models.Model):
+    """A username and client address that axes locked out after repeated failed logins.
+
+    Axes counts the failures in the cache, which Admin cannot list; this row is written when the lockout
+    starts (and its end moved when the client tries again meanwhile), so staff can see and clear it.
+    The cache entry, not this row, is what refuses the login.
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    ip_address = models.GenericIPAddressField(_("address"), null=True)
+    path = models.CharField(_("login page"), max_length=255)
+    locked_at = models.DateTimeField(_("locked at"), auto_now_add=True)
+    locked_until = models.DateTimeField(_("locked until"))
+
+    class Meta:
+        verbose_name = _("login lockout")
+        verbose_name_plural = _("login lockouts")
+        ordering = ["-locked_until"]
+        constraints = [
+            models.UniqueConstraint(fields=["username", "ip_address"], name="lockout_one_per_username_and_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip_address}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.locked_until > timezone.now()

@@ -1,14 +1,17 @@
-"""Account use cases: signing up, the welcome email, unsubscribing from reminders."""
+"""Account use cases: signing up, the welcome email, unsubscribing from reminders, login lockouts."""
 
 import logging
+from collections.abc import Iterable
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Lockout, User
 from jobs.services import enqueue
 from notifications import email
 
@@ -69,3 +72,33 @@ def send_welcome_email(user_id: int) -> bool:
         User.objects.filter(pk=user_id).update(welcome_email_sent=None)
         raise
     return bool(report.sent)
+
+
+def record_lockout(request: HttpRequest, *, username: str, ip_address: str | None) -> None:
+    """Record (or extend) the lockout axes just imposed on a username and address, for Admin.
+
+    Axes restarts the cool-off on every attempt during a lockout and sends its signal again, so the
+    row's end moves with it; a lockout of the same pair that has already ended is replaced.
+    """
+    now = timezone.now()
+    until = now + settings.AXES_COOLOFF_TIME
+    pair = Lockout.objects.filter(username=username, ip_address=ip_address)
+    if pair.filter(locked_until__gt=now).update(locked_until=until):
+        return
+    with transaction.atomic():
+        pair.delete()
+        lockout = Lockout.objects.create(
+            username=username, ip_address=ip_address, locked_until=until, path=request.path[:255]
+        )
+    logger.warning("login lockout %s: %s from %s after repeated failures", lockout.pk, username, ip_address)
+
+
+def clear_lockouts(lockouts: Iterable[Lockout]) -> int:
+    """Let each username and address log in again at once: forget their failures and the record."""
+    count = 0
+    for lockout in lockouts:
+        AxesProxyHandler.reset_attempts(username=lockout.username, ip_address=lockout.ip_address)
+        logger.info("login lockout %s cleared (%s from %s)", lockout.pk, lockout.username, lockout.ip_address)
+        lockout.delete()
+        count += 1
+    return count

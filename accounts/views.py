@@ -3,16 +3,17 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
+from accounts import limits, services
 from accounts.forms import LanguageForm, ProfileForm, SignupForm
 from accounts.http import AuthenticatedRequest
 
@@ -32,7 +33,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             language=form.cleaned_data["language"],
         )
-        login(request, user)
+        # Named, as more than one backend is configured; the new account's password was just set.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to DrillQuiz!"))
         return with_language(redirect("quiz:exam-list"), user.language)
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.is_bound else 200)
@@ -43,6 +45,27 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         return with_language(super().form_valid(form), form.get_user().language)
+
+
+def locked_out(request: HttpRequest, original_response: object = None, credentials: object = None) -> HttpResponse:
+    """The page axes answers a locked-out login with (the site's and Admin's), 429 Too Many Requests.
+
+    Axes' middleware passes different arguments on its sync and async paths, so neither is relied on.
+    Every attempt during a lockout restarts the cool-off, so the whole cool-off is what is left.
+    """
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    wait = ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}
+    return render(request, "accounts/locked_out.html", {"wait": wait}, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, refused with 429 and sending nothing when asked too often."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        if limits.password_reset_limited(self.request, form.cleaned_data["email"]):
+            form.add_error(None, _("Too many password reset requests. Please try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 @login_required

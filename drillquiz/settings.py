@@ -6,6 +6,7 @@ no server. Set ``DJANGO_ENV=production`` for the hardened settings; every
 secret then has to come from the environment (or a ``NAME_FILE`` it points to).
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "notifications",
     "quiz",
     "backup",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a login that its backend refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "drillquiz.urls"
@@ -120,6 +124,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Log-in protection and password hashing (accounts/) ---------------------------------------------
+# Argon2 hashes new and changed passwords. PBKDF2 and Django's other default hashers stay listed so that
+# existing hashes still verify; Django re-hashes them with Argon2 at the owner's next login.
+# PASSWORD_HASHERS is read from the environment only so that bench/auth.py can compare hashers.
+PASSWORD_HASHERS = env.list(
+    "PASSWORD_HASHERS",
+    default=[
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+        "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+    ],
+)
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out client is refused before any password is hashed (the site's and Admin's login).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted in the cache (Redis in production): no database write per request or attempt.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_COOLOFF_SECONDS", default=15 * 60))
+# By username AND address together: a stranger guessing one learner's password from one address locks
+# only that pair out, and the learner still logs in from their own address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Axes' own admin pages list its database tables, which the cache handler never fills; lockouts are
+# recorded as accounts.Lockout rows instead (one write when a lockout starts, none per request).
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # its banner in every process and command says only what these settings say
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    # The embedded default on one machine: the file cache counts failures without an atomic increment,
+    # so parallel attempts may count a few short. Production counts in Redis.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# The client's address: REMOTE_ADDR alone unless AXES_IPWARE_PROXY_COUNT says how many X-Forwarded-For
+# entries follow the client's (0 behind one ingress-nginx: just the address it saw). A header with more
+# entries than that falls back to REMOTE_ADDR, so a client cannot choose its address with its own header.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+if AXES_IPWARE_PROXY_COUNT is not None:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# The password reset form: at most this many requests per client address and per email address
+# (django-ratelimit, cache counters), the address found as for lockouts.
+RATELIMIT_IP_META_KEY = "accounts.limits.client_address"
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
+PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")
+# --- end of log-in protection ------------------------------------------------------------------------
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "quiz:exam-list"
 LOGOUT_REDIRECT_URL = "quiz:home"
