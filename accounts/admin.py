@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Lockout, User
+from drillquiz.admin_site import RecordAdmin
 
 
 @admin.register(User)
@@ -34,20 +35,16 @@ class ActiveLockoutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Lockout)
-class LockoutAdmin(admin.ModelAdmin):
-    """Usernames and addresses locked out after repeated failed logins; clearing one lets it log in again."""
+class LockoutAdmin(RecordAdmin):
+    """Usernames and addresses locked out after repeated failed logins; clearing one lets it log in again.
+
+    Axes records a lockout when it starts one, never by hand.
+    """
 
     list_display = ("username", "ip_address", "path", "locked_at", "locked_until", "active")
     list_filter = (ActiveLockoutFilter, "path")
     search_fields = ("username", "ip_address")
-    readonly_fields = ("username", "ip_address", "path", "locked_at", "locked_until")
     actions = ["clear"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # axes records a lockout when it starts one, never by hand
-
-    def has_change_permission(self, request: HttpRequest, obj: Lockout | None = None) -> bool:
-        return False
 
     @admin.display(boolean=True, description="locked out now")
     def active(self, lockout: Lockout) -> bool:

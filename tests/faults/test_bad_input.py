@@ -57,7 +57,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from pytest_django import Settings
 
-from accounts.models import User
+from accounts.models import Lockout, User
 from accounts.services import UNSUBSCRIBE_SALT
 from backup.errors import BackupError
 from backup.models import Backup
@@ -290,6 +290,7 @@ def add_a_row_for_every_admin(world: World) -> None:
         TaskResult(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", status="SUCCESS"),
         GroupResult(group_id=str(uuid.uuid4())),
         OutboxMessage(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", args=["sweep"]),
+        Lockout(username="learner", ip_address="127.0.0.1", path="/accounts/login/", locked_until=now),
         Translation(
             model="quiz.exam",
             object_id=world.exam.pk,
@@ -758,8 +759,8 @@ def admin_form_pages(world: World) -> Iterator[tuple[str, str, str]]:
 
 
 # Records are shown, never typed in: no add, and no change of what a worker wrote.
-RECORDS = ["backup.Backup", "django_celery_results.GroupResult", "django_celery_results.TaskResult"]
-RECORDS += ["jobs.OutboxMessage", "jobs.TrackedJob"]
+RECORDS = ["accounts.Lockout", "backup.Backup", "django_celery_results.GroupResult"]
+RECORDS += ["django_celery_results.TaskResult", "jobs.OutboxMessage", "jobs.TrackedJob"]
 
 
 def test_every_admin_add_and_change_form_renders_and_posts_back_as_it_is(

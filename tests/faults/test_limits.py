@@ -4,7 +4,10 @@ A task, an exam file, a search box or a broker message over its limit is refused
 error that quotes at most a prefix of the bad value, and nothing is written.
 """
 
+import importlib
 import json
+import pkgutil
+import re
 import time
 import uuid
 from io import StringIO
@@ -218,3 +221,49 @@ def test_a_search_at_its_maximum_length_searches(client: Client, db: None) -> No
     response = client.get("/exams/", {"q": "x" * 100})
 
     assert response.status_code == 200
+
+
+# --- Every pattern of ours, given a megabyte of its worst case (issue #15, point 1) -----------------
+
+# The input each one sees and the 1 MB that comes nearest to matching it everywhere.
+WORST_PATTERN_INPUTS = {
+    # Log lines: a long run of what a URL password may hold.
+    "drillquiz.log.USER_END": "a" * MEGABYTE,
+    "drillquiz.log.PASSWORD_END": "a" * MEGABYTE,
+    # Setting names and values in error pages and worker reports: a near miss of every name, over and over.
+    "drillquiz.reporting.SECRET_NAMES": "PAS_TOKE_SECRE_" * (MEGABYTE // 15),
+    # An exam file's slug and tags: one character too many, a million times over.
+    "quiz.exam_io.SLUG": "a" * MEGABYTE,
+    "quiz.exam_io.TAG": "a" * MEGABYTE,
+}
+
+
+def compiled_patterns() -> dict[str, re.Pattern[str]]:
+    """Every compiled pattern at the top level of a module of our apps and project package."""
+    found = {}
+    for package_name in ("accounts", "backup", "drillquiz", "jobs", "notifications", "quiz"):
+        package = importlib.import_module(package_name)
+        for module_info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            if ".migrations." in module_info.name or module_info.name.endswith((".asgi", ".wsgi")):
+                continue
+            module = importlib.import_module(module_info.name)
+            for name, value in vars(module).items():
+                if isinstance(value, re.Pattern) and getattr(module, "__name__", "") == module_info.name:
+                    found[f"{module_info.name}.{name}"] = value
+    return found
+
+
+def test_every_pattern_of_ours_has_a_worst_case() -> None:
+    assert set(compiled_patterns()) == set(WORST_PATTERN_INPUTS)
+
+
+@pytest.mark.parametrize("name", sorted(WORST_PATTERN_INPUTS))
+def test_a_pattern_takes_linear_time_on_a_megabyte_of_its_worst_case(name: str) -> None:
+    pattern, text = compiled_patterns()[name], WORST_PATTERN_INPUTS[name]
+
+    started = time.perf_counter()
+    pattern.search(text)
+    pattern.fullmatch(text)
+    pattern.search(text, len(text) // 2)
+
+    assert time.perf_counter() - started < 5  # a generous guard against a quadratic

@@ -56,7 +56,7 @@ from pytest_django import Settings
 from pytest_httpserver import HTTPServer
 
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import Lockout, User
 from accounts.tasks import send_welcome_email
 from backup.models import Backup
 from drillquiz.celery import app
@@ -117,6 +117,7 @@ def cast(db: None) -> Cast:
             source_hash=registry.source_hash(exam.title),
         ),
         Backup(trigger="admin", status="succeeded", started=now, engine="postgresql", file_name="db.dump"),
+        Lockout(username="root", ip_address="127.0.0.1", path="/accounts/login/", locked_until=now),
     ):
         row.save()
     cast = Cast(
