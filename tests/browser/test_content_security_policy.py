@@ -150,8 +150,9 @@ def test_admin_pages_break_no_policy_and_nested_inlines_still_add_rows(watched: 
         page.locator("#add_id_crontab").click()
     popup = opened.value
     popup.locator("#id_minute").fill("30")
-    popup.get_by_role("button", name="Save").click()
-    popup.wait_for_event("close")
+    # Listening before the click: the popup may close before a wait that starts after it.
+    with popup.expect_event("close"):
+        popup.get_by_role("button", name="Save").click()
     added_crontab = CrontabSchedule.objects.get(minute="30")
     expect(page.locator("#id_crontab")).to_have_value(str(added_crontab.pk))
 
