@@ -1,9 +1,16 @@
 """The shared cast of users and exams tests build on."""
 
+import uuid
 from typing import Any
 
-from accounts.models import User
-from quiz.models import Choice, Exam, Question
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from django_celery_results.models import GroupResult, TaskResult
+
+from accounts.models import Lockout, User
+from quiz.models import Choice, Exam, Question, Translation
+from quiz.translation import registry
 
 PASSWORD = "correct horse battery staple"
 
@@ -50,3 +57,29 @@ def right_answers(exam: Exam) -> dict[str, list[int]]:
 
 def wrong_answer(question: Question) -> list[int]:
     return [choice.pk for choice in question.choices.all() if not choice.is_correct][:1]
+
+
+def make_records_admin_shows(exam: Exam, username: str) -> None:
+    """One row of each model Admin shows that no feature makes on its own: a group, every kind of
+    schedule, a periodic task, task and group results, a lockout of username and a translation of exam."""
+    interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
+    now = timezone.now()
+    for row in (
+        Group(name="editors"),
+        CrontabSchedule(minute="0"),
+        ClockedSchedule(clocked_time=now),
+        SolarSchedule(event="sunrise", latitude=37.5, longitude=127.0),
+        PeriodicTask(name="admin ping", task="jobs.tasks.ping", interval=interval),
+        TaskResult(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", status="SUCCESS"),
+        GroupResult(group_id=str(uuid.uuid4())),
+        Lockout(username=username, ip_address="127.0.0.1", path="/accounts/login/", locked_until=now),
+        Translation(
+            model="quiz.exam",
+            object_id=exam.pk,
+            field="title",
+            language="ko",
+            text="파이썬 시험",
+            source_hash=registry.source_hash(exam.title),
+        ),
+    ):
+        row.save()

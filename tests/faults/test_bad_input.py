@@ -36,7 +36,6 @@ from celery import Task
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.management import CommandError, call_command, get_commands, load_command_class
@@ -51,13 +50,13 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
-from django_celery_results.models import GroupResult, TaskResult
+from django_celery_beat.models import CrontabSchedule
+from django_celery_results.models import TaskResult
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from pytest_django import Settings
 
-from accounts.models import Lockout, User
+from accounts.models import User
 from accounts.services import UNSUBSCRIBE_SALT
 from backup.errors import BackupError
 from backup.models import Backup
@@ -69,7 +68,7 @@ from notifications.views import last_event_id
 from quiz import exam_io
 from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, ReviewReminder, Tag, Translation
 from quiz.translation import registry
-from tests.factories import PASSWORD, make_exam, make_user
+from tests.factories import PASSWORD, make_exam, make_records_admin_shows, make_user
 from tests.processes import ROOT, process_env
 
 FUZZ = hypothesis.settings(
@@ -279,28 +278,8 @@ def fast_passwords(settings: Settings) -> None:
 
 def add_a_row_for_every_admin(world: World) -> None:
     """One real row of each model Admin shows that the world has none of, so every change form renders."""
-    interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
-    now = timezone.now()
-    for row in (
-        Group(name="editors"),
-        CrontabSchedule(minute="0"),
-        ClockedSchedule(clocked_time=now),
-        SolarSchedule(event="sunrise", latitude=37.5, longitude=127.0),
-        PeriodicTask(name="sweep ping", task="jobs.tasks.ping", interval=interval),
-        TaskResult(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", status="SUCCESS"),
-        GroupResult(group_id=str(uuid.uuid4())),
-        OutboxMessage(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", args=["sweep"]),
-        Lockout(username="learner", ip_address="127.0.0.1", path="/accounts/login/", locked_until=now),
-        Translation(
-            model="quiz.exam",
-            object_id=world.exam.pk,
-            field="title",
-            language="ko",
-            text="파이썬 시험",
-            source_hash=registry.source_hash(world.exam.title),
-        ),
-    ):
-        row.save()
+    make_records_admin_shows(world.exam, world.learner.username)
+    OutboxMessage.objects.create(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", args=["sweep"])
     world.exam.tags.add(Tag.objects.create(name="Python", slug="python"))
 
 

@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -33,7 +32,6 @@ from celery.worker import WorkController
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
@@ -44,19 +42,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.debug import ExceptionReporter
-from django_celery_beat.models import (
-    ClockedSchedule,
-    CrontabSchedule,
-    IntervalSchedule,
-    PeriodicTask,
-    SolarSchedule,
-)
-from django_celery_results.models import GroupResult, TaskResult
+from django_celery_results.models import TaskResult
 from pytest_django import Settings
 from pytest_httpserver import HTTPServer
 
 from accounts import services as account_services
-from accounts.models import Lockout, User
+from accounts.models import User
 from accounts.tasks import send_welcome_email
 from backup.models import Backup
 from drillquiz.celery import app
@@ -67,11 +58,10 @@ from notifications import services as notification_services
 from notifications import stream
 from notifications.models import Level, Notification
 from quiz import services as quiz_services
-from quiz.models import Exam, ReviewItem, Tag, Translation
-from quiz.translation import registry
+from quiz.models import Exam, ReviewItem, Tag
 from tests.conftest import Inbox, MailServer, forget_broker_connections, sending_to
 from tests.deploy.test_processes import http_status
-from tests.factories import make_exam, make_user, wrong_answer
+from tests.factories import make_exam, make_records_admin_shows, make_user, wrong_answer
 from tests.notifications.test_stream import Stream
 from tests.processes import CELERY, WebServer, free_port, process_env, running, wait_until, worker_process
 
@@ -98,28 +88,10 @@ def cast(db: None) -> Cast:
     finished = quiz_services.start_attempt(root, exam)
     questions = list(quiz_services.questions_with_choices(exam))
     quiz_services.submit_attempt(finished, questions, {q.pk: set(wrong_answer(q)) for q in questions})
-    interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
-    now = timezone.now()
-    for row in (
-        Group(name="editors"),
-        CrontabSchedule(minute="0"),
-        ClockedSchedule(clocked_time=now),
-        SolarSchedule(event="sunrise", latitude=37.5, longitude=127.0),
-        PeriodicTask(name="security ping", task="jobs.tasks.ping", interval=interval),
-        TaskResult(task_id=str(uuid.uuid4()), task_name="jobs.tasks.ping", status="SUCCESS"),
-        GroupResult(group_id=str(uuid.uuid4())),
-        Translation(
-            model="quiz.exam",
-            object_id=exam.pk,
-            field="title",
-            language="ko",
-            text="파이썬 시험",
-            source_hash=registry.source_hash(exam.title),
-        ),
-        Backup(trigger="admin", status="succeeded", started=now, engine="postgresql", file_name="db.dump"),
-        Lockout(username="root", ip_address="127.0.0.1", path="/accounts/login/", locked_until=now),
-    ):
-        row.save()
+    make_records_admin_shows(exam, root.username)
+    Backup.objects.create(
+        trigger="admin", status="succeeded", started=timezone.now(), engine="postgresql", file_name="db.dump"
+    )
     cast = Cast(
         root=root,
         exam=exam,
