@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,20 @@ class User(AbstractUser):
         help_text=_("Local hour (0-23) at which the daily review reminder is sent."),
     )
     reminders_enabled = models.BooleanField(_("email reminders"), default=True)
+    desired_retention = models.FloatField(
+        _("desired retention"),
+        default=0.90,
+        validators=[MinValueValidator(0.70), MaxValueValidator(0.97)],
+        help_text=_(
+            "The share of reviews you want to get right: higher means more reviews, more often (0.70 to 0.97)."
+        ),
+    )
+    new_cards_per_day = models.PositiveSmallIntegerField(
+        _("new cards a day"), default=20, validators=[MaxValueValidator(1000)]
+    )
+    reviews_per_day = models.PositiveSmallIntegerField(
+        _("reviews a day"), default=200, validators=[MaxValueValidator(5000)]
+    )
     # Set when the welcome email is claimed for sending, so a task run twice sends it once.
     welcome_email_sent = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -10,9 +10,21 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from drillquiz.admin_site import RecordAdmin
 from jobs.services import enqueue
 from quiz import exam_io
-from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, Tag, Translation
+from quiz.models import (
+    LEECH_LAPSES,
+    Attempt,
+    Choice,
+    Exam,
+    LearnerParameters,
+    Question,
+    ReviewItem,
+    ReviewLog,
+    Tag,
+    Translation,
+)
 from quiz.tasks import translate_missing_batch
 from quiz.translation import backfill, registry, storage
 
@@ -135,13 +147,45 @@ class AttemptAdmin(admin.ModelAdmin):
         return False  # an attempt is made by taking an exam; every field here is read-only
 
 
+class LeechFilter(admin.SimpleListFilter):
+    title = _("leech")
+    parameter_name = "leech"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+        return [("yes", _("leeches (forgotten %(count)d times or more)") % {"count": LEECH_LAPSES})]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:
+        return queryset.filter(lapses__gte=LEECH_LAPSES) if self.value() == "yes" else queryset
+
+
 @admin.register(ReviewItem)
-class ReviewItemAdmin(admin.ModelAdmin):
-    list_display = ("user", "question", "due", "repetitions", "interval_days", "ease_factor")
-    list_filter = ("due",)
+class ReviewItemAdmin(RecordAdmin):
+    """Learners' cards, for editors to find the questions learners keep forgetting (leeches)."""
+
+    list_display = ("user", "question", "state", "due", "stability", "difficulty", "lapses", "leech")
+    list_filter = (LeechFilter, "state")
     search_fields = ("user__username", "question__text")
     list_select_related = ("user", "question")
-    raw_id_fields = ("user", "question")
+
+    @admin.display(boolean=True, description=_("leech"), ordering="lapses")
+    def leech(self, item: ReviewItem) -> bool:
+        return item.is_leech
+
+
+@admin.register(ReviewLog)
+class ReviewLogAdmin(RecordAdmin):
+    list_display = ("reviewed_at", "user", "item", "rating", "duration_ms", "state_before", "state_after", "due_after")
+    list_filter = ("rating", "state_before")
+    search_fields = ("user__username",)
+    list_select_related = ("user", "item__question")
+    date_hierarchy = "reviewed_at"
+
+
+@admin.register(LearnerParameters)
+class LearnerParametersAdmin(RecordAdmin):
+    list_display = ("user", "fitted_at", "review_count")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
 
 
 class FreshnessFilter(admin.SimpleListFilter):

@@ -4,8 +4,8 @@ from typing import Any, NamedTuple
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from quiz import srs
-from quiz.models import Question, Tag
+from accounts.models import User
+from quiz.models import Question, Rating, Tag
 
 
 def selected_ids(value: int | list[int]) -> set[int]:
@@ -73,27 +73,56 @@ class AttemptForm(forms.Form):
         return {question.pk: selected_ids(self.cleaned_data[f"q{question.pk}"]) for question in self.questions}
 
 
+# The longest time taken a review records: a tab left open overnight says nothing about recall.
+MAX_REVIEW_DURATION_MS = 10 * 60 * 1000
+
+
 class ReviewForm(forms.Form):
-    """Answer a question again; if right, say how hard it felt (the SM-2 grade)."""
+    """Answer a review card; once the answer has been checked, rate how it went (rate=True)."""
 
-    CONFIDENCE = [(srs.HARD, _("Hard")), (srs.GOOD, _("Good")), (srs.EASY, _("Easy"))]
-
-    confidence = forms.TypedChoiceField(
-        label=_("How did it feel?"),
-        choices=CONFIDENCE,
+    duration_ms = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    rating = forms.TypedChoiceField(
+        choices=Rating.choices,
         coerce=int,
-        initial=srs.GOOD,
-        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how it went: Again, Hard, Good or Easy."),
+            "invalid_choice": _("Choose how it went: Again, Hard, Good or Easy."),
+        },
     )
 
-    def __init__(self, question: Question, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, question: Question, *args: Any, rate: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.question = question
         self.fields["answer"] = answer_field(question)
-        self.order_fields(["answer", "confidence"])
+        if not rate:
+            del self.fields["rating"]
 
     def inputs(self) -> ChoiceInputs:
         return ChoiceInputs(self.question, self["answer"], submitted_ids(self.question, self["answer"]))
 
     def selected(self) -> set[int]:
         return selected_ids(self.cleaned_data["answer"])
+
+    def duration(self) -> int | None:
+        value = self.cleaned_data.get("duration_ms")
+        return None if value is None else min(value, MAX_REVIEW_DURATION_MS)
+
+
+class StudySettingsForm(forms.ModelForm):
+    """The learner's desired retention and daily limits (kept on their profile)."""
+
+    desired_retention = forms.FloatField(
+        label=_("Desired retention"),
+        min_value=0.70,
+        max_value=0.97,
+        step_size=0.01,
+        help_text=User._meta.get_field("desired_retention").help_text,
+        error_messages={
+            "min_value": _("Choose a retention from 0.70 to 0.97."),
+            "max_value": _("Choose a retention from 0.70 to 0.97."),
+        },
+    )
+
+    class Meta:
+        model = User
+        fields = ("desired_retention", "new_cards_per_day", "reviews_per_day")

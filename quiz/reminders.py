@@ -4,7 +4,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from urllib.parse import urlsplit
@@ -60,7 +60,7 @@ def due_for_reminder(now: datetime) -> list[Pair]:
             logger.warning("skipping users with unknown time zone %r", zone)
             continue
         today = local.date()
-        due = ReviewItem.objects.filter(user=OuterRef("pk"), due__lte=today)
+        due = ReviewItem.objects.filter(user=OuterRef("pk"), due__lt=end_of_local_day(today, zone))
         reminded = ReviewReminder.objects.filter(user=OuterRef("pk"), local_date=today)
         users = reminder_candidates().filter(time_zone=zone, reminder_hour=local.hour)
         user_ids = users.filter(Exists(due)).exclude(Exists(reminded)).values_list("pk", flat=True)
@@ -106,26 +106,25 @@ def claim(pairs: list[Pair], now: datetime) -> tuple[uuid.UUID, list[Pair], int]
     return token, mine, held_elsewhere
 
 
+def end_of_local_day(day: date, zone: str) -> datetime:
+    """The first instant after `day` in that time zone: a card due before it is due that day."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(zone))
+
+
 def due_questions(pairs: list[Pair]) -> tuple[dict[int, int], dict[int, list[str]]]:
-    """Per user: how many reviews are due by their local date, and the first few, most overdue first."""
-    local_date = dict(pairs)
-    latest = max(local_date.values())
-    counts: dict[int, int] = defaultdict(int)
-    per_day = ReviewItem.objects.filter(user_id__in=local_date, due__lte=latest).values("user_id", "due")
-    for row in per_day.annotate(n=Count("pk")).order_by():
-        if row["due"] <= local_date[row["user_id"]]:
-            counts[row["user_id"]] += row["n"]
+    """Per user: how many FSRS cards fall due by the end of their local date, and the first few,
+    most overdue first."""
+    zones = dict(User.objects.filter(pk__in=[u for u, _ in pairs]).values_list("pk", "time_zone"))
+    cutoff = {u: end_of_local_day(d, zones[u]) for u, d in pairs if u in zones}
+    if not cutoff:
+        return {}, {}
+    due = ReviewItem.objects.filter(reduce(or_, (Q(user_id=u, due__lt=end) for u, end in cutoff.items())))
+    counts = dict(due.values("user_id").annotate(n=Count("pk")).values_list("user_id", "n").order_by())
     rank = Window(RowNumber(), partition_by=[F("user_id")], order_by=[F("due").asc(), F("pk").asc()])
-    first = (
-        ReviewItem.objects.filter(user_id__in=local_date, due__lte=latest)
-        .annotate(rank=rank)
-        .filter(rank__lte=LISTED_QUESTIONS)
-        .values_list("user_id", "due", "question__text")
-    )
+    first = due.annotate(rank=rank).filter(rank__lte=LISTED_QUESTIONS).values_list("user_id", "question__text")
     listed: dict[int, list[str]] = defaultdict(list)
-    for user_id, due, text in first:
-        if due <= local_date[user_id]:
-            listed[user_id].append(text)
+    for user_id, text in first.order_by("user_id", "rank"):
+        listed[user_id].append(text)
     return counts, listed
 
 

@@ -1,15 +1,35 @@
 """Taking exams and reviewing questions: one function per use case."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import fsrs
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from quiz import srs
-from quiz.models import Answer, Attempt, Choice, Exam, Question, ReviewItem
+from notifications.models import Level
+from notifications.services import notify_users
+from quiz import scheduling
+from quiz.models import (
+    LEECH_LAPSES,
+    Answer,
+    Attempt,
+    CardState,
+    Choice,
+    Exam,
+    Question,
+    Rating,
+    ReviewItem,
+    ReviewLog,
+)
+
+# A learning card due within this is shown now rather than making the learner wait (Anki's default).
+LEARN_AHEAD = timedelta(minutes=20)
 
 
 class AttemptAlreadyFinished(Exception):
@@ -46,7 +66,12 @@ def submit_attempt(attempt: Attempt, questions: Iterable[Question], selections: 
         raise AttemptAlreadyFinished(attempt.pk)
     questions = list(questions)
     answers = [
-        Answer(attempt=attempt, question=question, is_correct=is_answer_correct(question, selections[question.pk]))
+        Answer(
+            attempt=attempt,
+            question=question,
+            is_correct=is_answer_correct(question, selections[question.pk]),
+            answered_at=now,
+        )
         for question in questions
     ]
     Answer.objects.bulk_create(answers)
@@ -56,40 +81,124 @@ def submit_attempt(attempt: Attempt, questions: Iterable[Question], selections: 
         for choice_id in selections[answer.question_id]
     )
     attempt.finished = now
-    attempt.correct_count = sum(answer.is_correct for answer in answers)
+    attempt.correct_count = sum(bool(answer.is_correct) for answer in answers)
     attempt.question_count = len(answers)
     attempt.save(update_fields=["correct_count", "question_count"])
     wrong = [answer.question_id for answer in answers if not answer.is_correct]
-    add_to_review_queue(attempt.user, wrong, attempt.user.local_today())
+    add_to_review_queue(attempt.user, wrong, now)
     return attempt
 
 
-def add_to_review_queue(user: User, question_ids: list[int], today: date) -> None:
-    """Put the questions in the user's review queue, due today, learning them anew."""
+def add_to_review_queue(user: User, question_ids: list[int], now: datetime) -> None:
+    """Put the questions in the user's review queue, due now: new cards, or a card already there
+    brought forward (its memory state and history are kept)."""
     if not question_ids:
         return
     ReviewItem.objects.bulk_create(
-        [ReviewItem(user=user, question_id=question_id, due=today) for question_id in question_ids],
+        [ReviewItem(user=user, question_id=question_id, due=now) for question_id in question_ids],
         update_conflicts=True,
         unique_fields=["user", "question"],
-        update_fields=["due", "repetitions", "interval_days"],
+        update_fields=["due"],
     )
 
 
-def due_reviews(user: User) -> QuerySet[ReviewItem]:
-    """The user's review items due today or overdue, the most overdue first."""
-    return ReviewItem.objects.filter(user=user, due__lte=user.local_today()).order_by("due", "pk")
+@dataclass(frozen=True)
+class Queue:
+    """What the review page needs: the next card (or None), the cards left today and done today."""
+
+    item: ReviewItem | None
+    left: int
+    done: int
+    next_learning_due: datetime | None
+
+
+def local_day_bounds(user: User, now: datetime) -> tuple[datetime, datetime]:
+    """The start and end of the learner's local day around `now`, as aware datetimes."""
+    local = now.astimezone(ZoneInfo(user.time_zone))
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def review_queue(user: User, now: datetime | None = None) -> Queue:
+    """The learner's queue for today, in Anki's order: learning cards that are due, then review cards
+    (the most overdue first) and new cards up to the daily limits, then learning cards due within
+    LEARN_AHEAD. Three aggregate queries and at most four small ones, whatever the history."""
+    now = now or timezone.now()
+    start, end = local_day_bounds(user, now)
+    today = ReviewLog.objects.filter(user=user, reviewed_at__gte=start, reviewed_at__lt=end).aggregate(
+        done=Count("pk"),
+        new=Count("pk", filter=Q(state_before=CardState.NEW)),
+        reviews=Count("pk", filter=Q(state_before=CardState.REVIEW)),
+    )
+    new_left = max(0, user.new_cards_per_day - today["new"])
+    reviews_left = max(0, user.reviews_per_day - today["reviews"])
+    items = ReviewItem.objects.filter(user=user)
+    stepped = Q(state__in=[CardState.LEARNING, CardState.RELEARNING])
+    due = items.aggregate(
+        learning=Count("pk", filter=stepped & Q(due__lt=end)),
+        reviews=Count("pk", filter=Q(state=CardState.REVIEW, due__lt=end)),
+        new=Count("pk", filter=Q(state=CardState.NEW, due__lt=end)),
+        next_learning=Min("due", filter=stepped),
+    )
+    left = due["learning"] + min(due["reviews"], reviews_left) + min(due["new"], new_left)
+    candidates = [items.filter(stepped, due__lte=now)]
+    if reviews_left:
+        candidates.append(items.filter(state=CardState.REVIEW, due__lt=end))
+    if new_left:
+        candidates.append(items.filter(state=CardState.NEW, due__lt=end))
+    candidates.append(items.filter(stepped, due__lte=now + LEARN_AHEAD))
+    item = next((found for found in (c.order_by("due", "pk").first() for c in candidates) if found), None)
+    return Queue(item, left, today["done"], due["next_learning"])
 
 
 @transaction.atomic
-def grade_review(item: ReviewItem, quality: int) -> ReviewItem:
-    """Record one review of the item and move its due date by SM-2."""
-    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
-    schedule = srs.next_schedule(srs.Schedule(item.repetitions, item.interval_days, item.ease_factor), quality)
-    item.repetitions = schedule.repetitions
-    item.interval_days = schedule.interval_days
-    item.ease_factor = schedule.ease_factor
-    item.due = item.user.local_today() + timedelta(days=schedule.interval_days)
-    item.last_reviewed = timezone.now()
+def review(item: ReviewItem, rating: Rating, duration_ms: int | None = None, now: datetime | None = None) -> ReviewLog:
+    """Record one review of the card and schedule it by FSRS; CorruptCard leaves everything as it was."""
+    now = now or timezone.now()
+    item = ReviewItem.objects.select_for_update().select_related("user").get(pk=item.pk)
+    scheduler = scheduling.scheduler_for(item.user)
+    card, _log = scheduler.review_card(scheduling.to_card(item), fsrs.Rating(rating), now, duration_ms)
+    lapsed = rating == Rating.AGAIN and item.state == CardState.REVIEW
+    log = ReviewLog(
+        item=item,
+        user=item.user,
+        rating=rating,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        state_before=item.state,
+        due_before=item.due,
+    )
+    scheduling.store_card(item, card)
+    item.lapses += lapsed
     item.save()
-    return item
+    log.state_after, log.due_after = item.state, item.due
+    log.save()
+    if lapsed and item.lapses == LEECH_LAPSES:
+        notify_users([item.user_id], Level.WARNING, _("A question keeps slipping away"), body=item.question.text[:200])
+    return log
+
+
+def rating_previews(item: ReviewItem, now: datetime | None = None) -> list[tuple[Rating, str]]:
+    """Each rating with the interval it would give this card now ("10 min", "3 d", ...)."""
+    now = now or timezone.now()
+    scheduler = scheduling.scheduler_for(item.user)
+    return [
+        (rating, scheduling.interval_label(scheduling.next_due(scheduler, item, rating, now) - now))
+        for rating in Rating
+    ]
+
+
+@transaction.atomic
+def reschedule_cards(user: User) -> int:
+    """Move the learner's review cards to the due dates their desired retention gives; returns how many moved."""
+    scheduler = scheduling.scheduler_for(user)
+    moved = []
+    # Locked, so that a review made meanwhile is not overwritten with a due date computed before it.
+    cards = ReviewItem.objects.filter(user=user, state=CardState.REVIEW).select_for_update()
+    for item in cards.iterator(chunk_size=2000):
+        due = scheduling.rescheduled_due(scheduler, item)
+        if due != item.due:
+            item.due = due
+            moved.append(item)
+    ReviewItem.objects.bulk_update(moved, ["due"], batch_size=1000)
+    return len(moved)

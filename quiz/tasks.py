@@ -2,10 +2,11 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from jobs.retry import InvalidTaskArguments, retry_with_backoff
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
-from quiz import reminders
+from quiz import reminders, services
 from quiz.translation import backfill, registry, storage
 from quiz.translation.providers import ProviderError
 
@@ -31,6 +32,17 @@ def send_review_reminder_chunk(self: Task, pairs: list) -> dict:
         # come back once its claim has either turned into "sent" or gone stale.
         raise self.retry(countdown=reminders.STALE_CLAIM.total_seconds())
     return vars(report)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def reschedule_reviews(user_id: int) -> int:
+    """After a change of desired retention: the learner's cards get the due dates it gives."""
+    if type(user_id) is not int:
+        raise InvalidTaskArguments(f"expected a user id, got {user_id!r:.40}")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise InvalidTaskArguments(f"no user {user_id}")
+    return services.reschedule_cards(user)
 
 
 @shared_task(soft_time_limit=60, time_limit=90)

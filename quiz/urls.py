@@ -12,5 +12,7 @@ urlpatterns = [
     path("attempts/<int:pk>/", views.take_attempt, name="take"),
     path("attempts/<int:pk>/result/", views.attempt_result, name="result"),
     path("reviews/", views.reviews, name="reviews"),
+    path("reviews/settings/", views.study_settings, name="study-settings"),
+    path("reviews/<int:pk>/check/", views.check_review, name="check-review"),
     path("reviews/<int:pk>/", views.grade_review, name="grade-review"),
 ]

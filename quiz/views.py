@@ -1,8 +1,10 @@
+import logging
 from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Model, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
-from quiz import services, srs
-from quiz.forms import AttemptForm, ExamSearchForm, ReviewForm
-from quiz.models import Answer, Attempt, Choice, Exam, Question, ReviewItem, Tag
+from jobs.services import enqueue
+from quiz import scheduling, services
+from quiz.forms import AttemptForm, ExamSearchForm, ReviewForm, StudySettingsForm
+from quiz.models import Answer, Attempt, Choice, Exam, Question, Rating, ReviewItem, Tag
+from quiz.tasks import reschedule_reviews
 from quiz.translation import service as translation_service
 from quiz.translation.service import PageTranslation
+
+logger = logging.getLogger(__name__)
 
 EXAMS_PER_PAGE = 10
 
@@ -125,39 +131,89 @@ def attempt_history(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "quiz/history.html", {"page": page})
 
 
+def review_card(item: ReviewItem) -> ReviewItem:
+    """The item with its question's choices prefetched, for the review page."""
+    item.question = services.questions_with_choices(item.question.exam).get(pk=item.question_id)
+    return item
+
+
+def render_review(
+    request: AuthenticatedRequest, item: ReviewItem | None, form: ReviewForm | None, **extra: object
+) -> HttpResponse:
+    """The review page: the card's question, or (with `checked`) its verdict and the four ratings."""
+    queue = services.review_queue(request.user)
+    context = {"item": item, "form": form, "queue": queue, **extra}
+    if item is not None:
+        context["page_translation"] = localize(exam_content(item.question.exam, [item.question]))
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "quiz/reviews.html", context, status=status)
+
+
 @login_required
 def reviews(request: AuthenticatedRequest) -> HttpResponse:
-    due = services.due_reviews(request.user).select_related("question__exam")
-    item = due.first()
-    form = page_translation = None
-    if item is not None:
-        question = services.questions_with_choices(item.question.exam).get(pk=item.question_id)
-        item.question = question
-        page_translation = localize(exam_content(question.exam, [question]))
-        form = ReviewForm(question)
-    context = {"item": item, "form": form, "due_count": due.count(), "page_translation": page_translation}
-    return render(request, "quiz/reviews.html", context)
+    queue = services.review_queue(request.user)
+    if queue.item is None:
+        return render(request, "quiz/reviews.html", {"item": None, "queue": queue})
+    item = review_card(ReviewItem.objects.select_related("question__exam", "user").get(pk=queue.item.pk))
+    return render_review(request, item, ReviewForm(item.question))
+
+
+def checked_card(request: AuthenticatedRequest, item: ReviewItem, form: ReviewForm) -> HttpResponse:
+    """The same card after its answer: right or wrong, the answer and explanation, then the ratings."""
+    correct = services.is_answer_correct(item.question, form.selected())
+    try:
+        previews = services.rating_previews(item)
+    except scheduling.CorruptCard:
+        return corrupt_card(request)
+    default = Rating.GOOD if correct else Rating.AGAIN
+    return render_review(request, item, form, checked=True, correct=correct, previews=previews, default=default)
+
+
+def corrupt_card(request: AuthenticatedRequest) -> HttpResponse:
+    logger.error("user %s has a review card FSRS cannot schedule", request.user.pk, exc_info=True)
+    message = _("This card's stored schedule is damaged, so it cannot be reviewed. Nothing was changed.")
+    return render(request, "quiz/review_refused.html", {"message": message}, status=409)
+
+
+@require_POST
+@login_required
+def check_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    item = review_card(
+        get_object_or_404(ReviewItem.objects.select_related("question__exam", "user"), pk=pk, user=request.user)
+    )
+    form = ReviewForm(item.question, request.POST)
+    if not form.is_valid():
+        return render_review(request, item, form)
+    return checked_card(request, item, form)
 
 
 @require_POST
 @login_required
 def grade_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(ReviewItem.objects.select_related("question__exam"), pk=pk, user=request.user)
-    question = services.questions_with_choices(item.question.exam).get(pk=item.question_id)
-    item.question = question
-    page_translation = localize(exam_content(question.exam, [question]))
-    form = ReviewForm(question, request.POST)
+    item = review_card(
+        get_object_or_404(ReviewItem.objects.select_related("question__exam", "user"), pk=pk, user=request.user)
+    )
+    form = ReviewForm(item.question, request.POST, rate=True)
     if not form.is_valid():
-        due_count = services.due_reviews(request.user).count()
-        context = {"item": item, "form": form, "due_count": due_count, "page_translation": page_translation}
-        return render(request, "quiz/reviews.html", context, status=400)
-    if services.is_answer_correct(question, form.selected()):
-        services.grade_review(item, form.cleaned_data["confidence"])
-        messages.success(request, _("Correct!"))
-    else:
-        services.grade_review(item, srs.AGAIN)
-        right = ", ".join(choice.text for choice in question.choices.all() if choice.is_correct)
-        messages.warning(request, _("Not quite. The answer is: %(answer)s") % {"answer": right})
-    if question.explanation:
-        messages.info(request, question.explanation)
+        if "answer" in form.errors:
+            return render_review(request, item, form)
+        return checked_card(request, item, form)
+    try:
+        services.review(item, form.cleaned_data["rating"], form.duration())
+    except scheduling.CorruptCard:
+        return corrupt_card(request)
     return redirect("quiz:reviews")
+
+
+@login_required
+def study_settings(request: AuthenticatedRequest) -> HttpResponse:
+    form = StudySettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            if "desired_retention" in form.changed_data:
+                enqueue(reschedule_reviews, user.pk)
+        messages.success(request, _("Study settings saved."))
+        return redirect("quiz:study-settings")
+    status = 400 if form.is_bound else 200
+    return render(request, "quiz/study_settings.html", {"form": form}, status=status)
