@@ -107,6 +107,8 @@ class Migration(migrations.Migration):
             name="due_at",
             field=models.DateTimeField(null=True),
         ),
+        # Nullable first, so that running this migration backwards can add the date column again.
+        migrations.AlterField(model_name="reviewitem", name="due", field=models.DateField(null=True)),
         migrations.RunPython(sm2_to_fsrs, fsrs_to_sm2, elidable=False),
         migrations.RemoveIndex(model_name="reviewitem", name="quiz_review_user_id_6ff6ad_idx"),
         migrations.RemoveField(model_name="reviewitem", name="due"),

@@ -33,8 +33,10 @@ def exam(db: None) -> Exam:
 
 
 def due(user: User, exam: Exam, on: dt.date, count: int = 1) -> None:
+    """Cards due from the start of that day where the learner lives."""
+    start = dt.datetime.combine(on, dt.time.min, tzinfo=ZoneInfo(user.time_zone))
     for question in exam.questions.all()[:count]:
-        ReviewItem.objects.create(user=user, question=question, due=on)
+        ReviewItem.objects.create(user=user, question=question, due=start)
 
 
 def test_a_learner_is_reminded_at_their_own_local_hour(exam: Exam) -> None:

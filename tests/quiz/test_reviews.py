@@ -1,96 +1,226 @@
-"""Reviews due today, one by one, rescheduled by SM-2; only one's own."""
+"""Reviews: answer, see the verdict on the same card, then rate it; FSRS schedules it; only one's own."""
 
-import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
-from quiz import srs
-from quiz.models import Exam, ReviewItem
+from notifications.models import Notification
+from quiz import services
+from quiz.models import LEECH_LAPSES, CardState, Exam, Question, Rating, ReviewItem, ReviewLog
 from tests.factories import make_exam, wrong_answer
 
 
 @pytest.fixture
 def exam(db: None) -> Exam:
-    return make_exam("python", questions=2)
+    return make_exam("python", questions=3)
 
 
-def review_item(user: User, exam: Exam, days_overdue: int = 0) -> ReviewItem:
-    question = exam.questions.first()
-    assert question is not None
-    due = user.local_today() - datetime.timedelta(days=days_overdue)
-    return ReviewItem.objects.create(user=user, question=question, due=due)
+def card(user: User, question: Question, due: datetime | None = None, **fields: object) -> ReviewItem:
+    return ReviewItem.objects.create(user=user, question=question, due=due or timezone.now(), **fields)
 
 
-def right_choice(item: ReviewItem) -> int:
-    return item.question.choices.get(is_correct=True).pk
+def reviewed_card(user: User, question: Question, due: datetime, lapses: int = 0) -> ReviewItem:
+    """A card in the review state, last seen ten days before it fell due."""
+    return card(
+        user,
+        question,
+        due,
+        state=CardState.REVIEW,
+        step=None,
+        stability=10.0,
+        difficulty=5.0,
+        last_review=due - timedelta(days=10),
+        lapses=lapses,
+    )
 
 
-def test_the_reviews_page_shows_the_most_overdue_question_first(client: Client, learner: User, exam: Exam) -> None:
-    review_item(learner, exam, days_overdue=0)
-    last = exam.questions.last()
-    assert last is not None
-    ReviewItem.objects.create(user=learner, question=last, due=learner.local_today() - datetime.timedelta(days=3))
+def right_choices(question: Question) -> list[int]:
+    return [choice.pk for choice in question.choices.all() if choice.is_correct]
+
+
+def test_the_most_overdue_card_comes_first_and_the_page_counts_what_is_left(
+    client: Client, learner: User, exam: Exam
+) -> None:
+    first, second, third = exam.questions.all()
+    now = timezone.now()
+    reviewed_card(learner, first, now - timedelta(days=1))
+    reviewed_card(learner, second, now - timedelta(days=3))
+    card(learner, third)  # new
     client.force_login(learner)
 
     page = client.get("/reviews/").content.decode()
 
-    assert "2 reviews left today" in page
-    assert page.index(last.text) > 0
+    assert "3 cards left today" in page
+    assert second.text in page and first.text not in page
 
 
-def test_a_right_answer_moves_the_due_date_by_sm2(client: Client, learner: User, exam: Exam) -> None:
-    item = review_item(learner, exam)
-    client.force_login(learner)
-
-    response = client.post(f"/reviews/{item.pk}/", {"answer": right_choice(item), "confidence": srs.EASY})
-
-    assert response.status_code == 302
-    item.refresh_from_db()
-    assert (item.repetitions, item.interval_days, item.ease_factor) == (1, 1, Decimal("2.60"))
-    assert item.due == learner.local_today() + datetime.timedelta(days=1)
-    assert "Nothing to review today" in client.get("/reviews/").content.decode()
-
-
-def test_a_wrong_answer_shows_the_right_one_and_keeps_the_item_coming(
+def test_checking_an_answer_shows_the_verdict_on_the_same_card_then_the_four_ratings(
     client: Client, learner: User, exam: Exam
 ) -> None:
-    item = review_item(learner, exam)
-    item.repetitions, item.interval_days = 3, 15
-    item.save()
+    question = exam.questions.first()
+    assert question is not None
+    item = card(learner, question)
+    client.force_login(learner)
+
+    response = client.post(f"/reviews/{item.pk}/check/", {"answer": right_choices(question), "duration_ms": "4200"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert question.text in page and "Right!" in page and "Because of reason 1." in page
+    assert [f'name="rating" value="{rating}"' in page for rating in (1, 2, 3, 4)] == [True] * 4
+    # A new card: Again and Hard keep it in its learning steps, Good too, Easy graduates it.
+    assert ["1 min", "6 min", "10 min"] == [label for label in ("1 min", "6 min", "10 min") if label in page]
+    assert 'value="3" data-key="3" class="rating rating-3" autofocus' in page
+    assert not ReviewLog.objects.exists()
+
+
+def test_a_wrong_answer_defaults_to_again(client: Client, learner: User, exam: Exam) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = card(learner, question)
+    client.force_login(learner)
+
+    page = client.post(f"/reviews/{item.pk}/check/", {"answer": wrong_answer(question)}).content.decode()
+
+    assert "Not quite." in page
+    assert 'value="1" data-key="1" class="rating rating-1" autofocus' in page
+
+
+def test_rating_a_card_logs_the_review_and_schedules_it(client: Client, learner: User, exam: Exam) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = card(learner, question)
     client.force_login(learner)
 
     response = client.post(
-        f"/reviews/{item.pk}/", {"answer": wrong_answer(item.question)[0], "confidence": srs.EASY}, follow=True
+        f"/reviews/{item.pk}/", {"answer": right_choices(question), "rating": Rating.GOOD, "duration_ms": "4200"}
     )
 
-    assert "Not quite. The answer is: Answer A" in response.content.decode()
+    assert response.status_code == 302
     item.refresh_from_db()
-    assert (item.repetitions, item.interval_days) == (0, 1)
+    log = ReviewLog.objects.get()
+    assert (log.user, log.item, log.rating, log.duration_ms) == (learner, item, Rating.GOOD, 4200)
+    assert (log.state_before, log.state_after) == (CardState.NEW, CardState.LEARNING)
+    assert log.due_after == item.due
+    assert timedelta(minutes=9) < item.due - log.reviewed_at <= timedelta(minutes=10)
 
 
-def test_someone_elses_review_is_not_found(client: Client, learner: User, other_learner: User, exam: Exam) -> None:
-    item = review_item(learner, exam)
+def test_a_missed_card_comes_back_in_the_same_sitting(client: Client, learner: User, exam: Exam) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = reviewed_card(learner, question, timezone.now() - timedelta(hours=1))
+    client.force_login(learner)
+
+    client.post(f"/reviews/{item.pk}/", {"answer": wrong_answer(question), "rating": Rating.AGAIN})
+
+    item.refresh_from_db()
+    assert (item.state, item.lapses) == (CardState.RELEARNING, 1)
+    assert item.due - timezone.now() <= timedelta(minutes=10)
+    # Learning cards due within the learn-ahead window are shown rather than making the learner wait.
+    assert question.text in client.get("/reviews/").content.decode()
+
+
+def test_the_daily_limits_hold_back_new_cards_and_reviews(client: Client, learner: User, exam: Exam) -> None:
+    first, second, third = exam.questions.all()
+    learner.new_cards_per_day, learner.reviews_per_day = 1, 0
+    learner.save()
+    card(learner, first)
+    card(learner, second)
+    reviewed_card(learner, third, timezone.now() - timedelta(days=1))
+
+    queue = services.review_queue(learner)
+
+    assert (queue.item is not None and queue.item.question_id, queue.left) == (first.pk, 1)
+    services.review(queue.item, Rating.EASY)
+    assert services.review_queue(learner).item is None
+
+
+def test_the_eighth_lapse_makes_a_leech_flagged_to_the_learner(client: Client, learner: User, exam: Exam) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = reviewed_card(learner, question, timezone.now() - timedelta(days=1), lapses=LEECH_LAPSES - 1)
+    client.force_login(learner)
+
+    client.post(f"/reviews/{item.pk}/", {"answer": wrong_answer(question), "rating": Rating.AGAIN})
+
+    item.refresh_from_db()
+    assert item.is_leech
+    assert Notification.objects.get(user=learner).title == "A question keeps slipping away"
+    page = client.post(f"/reviews/{item.pk}/check/", {"answer": wrong_answer(question)}).content.decode()
+    assert "keeps slipping away" in page
+
+
+def test_someone_elses_card_is_not_found(client: Client, learner: User, other_learner: User, exam: Exam) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = card(learner, question)
     client.force_login(other_learner)
 
-    response = client.post(f"/reviews/{item.pk}/", {"answer": right_choice(item), "confidence": srs.GOOD})
-
-    assert response.status_code == 404
-    item.refresh_from_db()
-    assert item.repetitions == 0
+    for path in (f"/reviews/{item.pk}/check/", f"/reviews/{item.pk}/"):
+        response = client.post(path, {"answer": right_choices(question), "rating": Rating.GOOD})
+        assert response.status_code == 404
+    assert not ReviewLog.objects.exists()
 
 
 @pytest.mark.parametrize(
-    "data", [{}, {"confidence": "4"}, {"answer": "999999", "confidence": "4"}, {"answer": "x", "confidence": "9"}]
+    "data",
+    [
+        {},
+        {"rating": "3"},
+        {"answer": "999999", "rating": "3"},
+        {"answer": "x", "rating": "3"},
+        {"answer": "RIGHT", "rating": "0"},
+        {"answer": "RIGHT", "rating": "5"},
+        {"answer": "RIGHT", "rating": "good"},
+        {"answer": "RIGHT"},
+        {"answer": "RIGHT", "rating": "3", "duration_ms": "-1"},
+    ],
 )
-def test_a_bad_review_submission_is_refused(client: Client, learner: User, exam: Exam, data: dict) -> None:
-    item = review_item(learner, exam)
+def test_a_bad_rating_is_refused_and_nothing_is_written(
+    client: Client, learner: User, exam: Exam, data: dict
+) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = card(learner, question)
+    before = ReviewItem.objects.filter(pk=item.pk).values().get()
     client.force_login(learner)
+    if data.get("answer") == "RIGHT":
+        data = {**data, "answer": right_choices(question)}
 
     response = client.post(f"/reviews/{item.pk}/", data)
 
     assert response.status_code == 400
-    item.refresh_from_db()
-    assert item.last_reviewed is None
+    assert ReviewItem.objects.filter(pk=item.pk).values().get() == before
+    assert not ReviewLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"state": 9},
+        {"state": CardState.REVIEW, "step": None, "stability": None},
+        {"state": CardState.REVIEW, "step": 0, "stability": 5.0, "difficulty": 5.0},
+        {"state": CardState.REVIEW, "step": None, "stability": -1.0, "difficulty": 5.0},
+        {"state": CardState.RELEARNING, "step": 0, "stability": 5.0, "difficulty": 42.0},
+    ],
+)
+def test_a_corrupt_stored_card_is_refused_clearly_and_left_as_it_was(
+    client: Client, learner: User, exam: Exam, damage: dict
+) -> None:
+    question = exam.questions.first()
+    assert question is not None
+    item = card(learner, question, last_review=timezone.now() - timedelta(days=3))
+    ReviewItem.objects.filter(pk=item.pk).update(**damage)
+    before = ReviewItem.objects.filter(pk=item.pk).values().get()
+    client.force_login(learner)
+
+    checked = client.post(f"/reviews/{item.pk}/check/", {"answer": right_choices(question)})
+    rated = client.post(f"/reviews/{item.pk}/", {"answer": right_choices(question), "rating": Rating.GOOD})
+
+    assert (checked.status_code, rated.status_code) == (409, 409)
+    assert "stored schedule is damaged" in rated.content.decode()
+    assert ReviewItem.objects.filter(pk=item.pk).values().get() == before
+    assert not ReviewLog.objects.exists()
