@@ -7,9 +7,20 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from django_celery_results.models import GroupResult, TaskResult
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from accounts.models import Lockout, User
-from quiz.models import Choice, Exam, Question, Translation
+from quiz.models import (
+    CardState,
+    Choice,
+    Exam,
+    LearnerParameters,
+    Question,
+    Rating,
+    ReviewItem,
+    ReviewLog,
+    Translation,
+)
 from quiz.translation import registry
 
 PASSWORD = "correct horse battery staple"
@@ -61,9 +72,12 @@ def wrong_answer(question: Question) -> list[int]:
 
 def make_records_admin_shows(exam: Exam, username: str) -> None:
     """One row of each model Admin shows that no feature makes on its own: a group, every kind of
-    schedule, a periodic task, task and group results, a lockout of username and a translation of exam."""
+    schedule, a periodic task, task and group results, a lockout of username, a translation of exam,
+    and the user's card of its first question with one review and fitted parameters."""
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
     now = timezone.now()
+    user = User.objects.get(username=username)
+    item, _ = ReviewItem.objects.get_or_create(user=user, question=exam.questions.all()[0], defaults={"due": now})
     for row in (
         Group(name="editors"),
         CrontabSchedule(minute="0"),
@@ -81,5 +95,16 @@ def make_records_admin_shows(exam: Exam, username: str) -> None:
             text="파이썬 시험",
             source_hash=registry.source_hash(exam.title),
         ),
+        ReviewLog(
+            item=item,
+            user=user,
+            rating=Rating.GOOD,
+            reviewed_at=now,
+            state_before=CardState.NEW,
+            due_before=now,
+            state_after=CardState.LEARNING,
+            due_after=now,
+        ),
+        LearnerParameters(user=user, parameters=list(DEFAULT_PARAMETERS), fitted_at=now, review_count=512),
     ):
         row.save()

@@ -233,7 +233,7 @@ class World:
             "on",
             "/exams/",
             "https://evil.example/",
-            *("3", "4", "5"),  # the review's confidence grades
+            *("1", "4", "5", "0.9", "0.97"),  # ratings, desired retentions
         ]
 
 
@@ -255,7 +255,7 @@ def build_world(with_staff: bool) -> World:
             user=learner, exam=exam, finished=now, correct_count=3, question_count=3
         ),
         others_attempt=Attempt.objects.create(user=other, exam=exam),
-        review=ReviewItem.objects.create(user=learner, question=first, due=learner.local_today()),
+        review=ReviewItem.objects.create(user=learner, question=first, due=now),
         notification=Notification.objects.create(user=learner, title="Hello"),
         others_notification=Notification.objects.create(user=other, title="Not yours"),
         job=TrackedJob.objects.create(user=learner, task_name="jobs.tasks.ping"),
@@ -450,7 +450,7 @@ def set_password_page(world: World, data: st.DataObject) -> str:
     return f"/accounts/reset/{urlsafe_base64_encode(force_bytes(world.learner.pk))}/set-password/"
 
 
-ANSWER_FIELDS = ("answer", "confidence")
+ANSWER_FIELDS = ("answer", "rating", "duration_ms")
 CASES = [
     Case("quiz:home", fixed("/")),
     Case("quiz:exam-list", fixed("/exams/")),
@@ -461,9 +461,19 @@ CASES = [
     Case("quiz:result", path_with("/attempts/{}/result/", attempt_ids)),
     Case("quiz:reviews", fixed("/reviews/"), ANSWER_FIELDS),
     Case(
+        "quiz:check-review",
+        path_with("/reviews/{}/check/", lambda world: st.just(world.review.pk) | big_ids),
+        ANSWER_FIELDS,
+    ),
+    Case(
         "quiz:grade-review",
         path_with("/reviews/{}/", lambda world: st.just(world.review.pk) | big_ids),
         ANSWER_FIELDS,
+    ),
+    Case(
+        "quiz:study-settings",
+        fixed("/reviews/settings/"),
+        ("desired_retention", "new_cards_per_day", "reviews_per_day"),
     ),
     Case("accounts:signup", fixed("/accounts/signup/"), ("username", "email", "password1", "password2", "language")),
     Case("accounts:login", fixed("/accounts/login/"), ("username", "password", "next")),
@@ -740,6 +750,7 @@ def admin_form_pages(world: World) -> Iterator[tuple[str, str, str]]:
 # Records are shown, never typed in: no add, and no change of what a worker wrote.
 RECORDS = ["accounts.Lockout", "backup.Backup", "django_celery_results.GroupResult"]
 RECORDS += ["django_celery_results.TaskResult", "jobs.OutboxMessage", "jobs.TrackedJob"]
+RECORDS += ["quiz.LearnerParameters", "quiz.ReviewItem", "quiz.ReviewLog"]
 
 
 def test_every_admin_add_and_change_form_renders_and_posts_back_as_it_is(
@@ -1247,7 +1258,7 @@ def test_an_answer_that_only_looks_like_a_choice_id_is_a_form_error(client: Clie
     client.force_login(world.learner)
 
     taken = client.post(f"/attempts/{world.open_attempt.pk}/", dict.fromkeys(world.answer_keys, value))
-    reviewed = client.post(f"/reviews/{world.review.pk}/", {"answer": value, "confidence": value})
+    reviewed = client.post(f"/reviews/{world.review.pk}/", {"answer": value, "rating": value})
 
     assert (taken.status_code, reviewed.status_code) == (400, 400)
     assert not Attempt.objects.filter(pk=world.open_attempt.pk, finished__isnull=False).exists()

@@ -175,6 +175,7 @@ def parameters(route: Route, cast: Cast) -> dict[str, object]:
         "quiz:take": {"pk": cast.open_attempt_id},
         "quiz:result": {"pk": cast.finished_attempt_id},
         "quiz:grade-review": {"pk": cast.review.pk},
+        "quiz:check-review": {"pk": cast.review.pk},
     }
     return by_name.get(route.name, {})
 

@@ -72,7 +72,7 @@ def test_checking_an_answer_shows_the_verdict_on_the_same_card_then_the_four_rat
     assert question.text in page and "Right!" in page and "Because of reason 1." in page
     assert [f'name="rating" value="{rating}"' in page for rating in (1, 2, 3, 4)] == [True] * 4
     # A new card: Again and Hard keep it in its learning steps, Good too, Easy graduates it.
-    assert ["1 min", "6 min", "10 min"] == [label for label in ("1 min", "6 min", "10 min") if label in page]
+    assert [label for label in ("1 min", "6 min", "10 min") if label in page] == ["1 min", "6 min", "10 min"]
     assert 'value="3" data-key="3" class="rating rating-3" autofocus' in page
     assert not ReviewLog.objects.exists()
 
@@ -179,9 +179,7 @@ def test_someone_elses_card_is_not_found(client: Client, learner: User, other_le
         {"answer": "RIGHT", "rating": "3", "duration_ms": "-1"},
     ],
 )
-def test_a_bad_rating_is_refused_and_nothing_is_written(
-    client: Client, learner: User, exam: Exam, data: dict
-) -> None:
+def test_a_bad_rating_is_refused_and_nothing_is_written(client: Client, learner: User, exam: Exam, data: dict) -> None:
     question = exam.questions.first()
     assert question is not None
     item = card(learner, question)
