@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Browser, Page, expect
 
-from quiz.models import Exam, ReviewItem
+from quiz.models import CardState, Exam, ReviewItem
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, make_exam
 from tests.processes import WebServer
@@ -47,18 +47,18 @@ def test_sign_up_take_an_exam_review_the_miss_and_switch_to_korean(page: Page, w
 
     page.get_by_role("link", name="Go to today's reviews").click()
     expect(page.get_by_text("Question 1 of python?")).to_be_visible()
-    expect(page.get_by_text("1 review left today")).to_be_visible()
+    expect(page.get_by_text("1 card left today")).to_be_visible()
     screenshot(page, "review")
     page.get_by_label("Answer A").check()
-    page.get_by_label("Good").check()
     page.get_by_role("button", name="Check").click()
-    expect(page.get_by_text("Correct!")).to_be_visible()
+    expect(page.get_by_text("Right!")).to_be_visible()
+    page.get_by_role("button", name="Easy").click()
     expect(page.get_by_text("Nothing to review today. Well done!")).to_be_visible()
-    assert ReviewItem.objects.get().repetitions == 1
+    assert ReviewItem.objects.get().state == CardState.REVIEW
 
     page.get_by_label("Language").select_option("ko")
     page.get_by_role("button", name="Switch").click()
-    expect(page.get_by_role("heading", name="오늘의 복습")).to_be_visible()
+    expect(page.get_by_role("heading", name="복습")).to_be_visible()
     expect(page.get_by_role("link", name="시험")).to_be_visible()
 
 
