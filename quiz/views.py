@@ -138,15 +138,21 @@ def review_card(item: ReviewItem) -> ReviewItem:
 
 
 def render_review(
-    request: AuthenticatedRequest, item: ReviewItem | None, form: ReviewForm | None, **extra: object
+    request: AuthenticatedRequest,
+    item: ReviewItem,
+    form: ReviewForm,
+    queue: services.Queue | None = None,
+    **extra: object,
 ) -> HttpResponse:
     """The review page: the card's question, or (with `checked`) its verdict and the four ratings."""
-    queue = services.review_queue(request.user)
-    context = {"item": item, "form": form, "queue": queue, **extra}
-    if item is not None:
-        context["page_translation"] = localize(exam_content(item.question.exam, [item.question]))
-    status = 400 if form is not None and form.errors else 200
-    return render(request, "quiz/reviews.html", context, status=status)
+    context = {
+        "item": item,
+        "form": form,
+        "queue": queue or services.review_queue(request.user),
+        "page_translation": localize(exam_content(item.question.exam, [item.question])),
+        **extra,
+    }
+    return render(request, "quiz/reviews.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -154,8 +160,8 @@ def reviews(request: AuthenticatedRequest) -> HttpResponse:
     queue = services.review_queue(request.user)
     if queue.item is None:
         return render(request, "quiz/reviews.html", {"item": None, "queue": queue})
-    item = review_card(ReviewItem.objects.select_related("question__exam", "user").get(pk=queue.item.pk))
-    return render_review(request, item, ReviewForm(item.question))
+    item = review_card(queue.item)
+    return render_review(request, item, ReviewForm(item.question), queue)
 
 
 def checked_card(request: AuthenticatedRequest, item: ReviewItem, form: ReviewForm) -> HttpResponse:

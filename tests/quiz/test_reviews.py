@@ -3,7 +3,9 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
@@ -222,3 +224,25 @@ def test_a_corrupt_stored_card_is_refused_clearly_and_left_as_it_was(
     assert "stored schedule is damaged" in rated.content.decode()
     assert ReviewItem.objects.filter(pk=item.pk).values().get() == before
     assert not ReviewLog.objects.exists()
+
+
+def test_the_review_page_runs_the_same_queries_whatever_the_history(client: Client, learner: User) -> None:
+    first, second, *rest = make_exam("long", questions=40).questions.all()
+    client.force_login(learner)
+
+    def queries_of_the_page() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/reviews/").status_code == 200
+        return len(queries)
+
+    for question in (first, second):
+        services.review(card(learner, question), Rating.AGAIN)
+    queries_of_the_page()  # the first request of a session also fills caches
+    short_history = queries_of_the_page()
+    for question in rest:
+        item = card(learner, question, timezone.now() - timedelta(days=1))
+        for rating in (Rating.AGAIN, Rating.GOOD, Rating.GOOD):
+            services.review(item, rating)
+
+    assert ReviewLog.objects.count() == 2 + 3 * len(rest)
+    assert queries_of_the_page() == short_history
