@@ -61,7 +61,7 @@ def make_learners(count: int) -> list[reminders.Pair]:
     )
     today = timezone.localdate()
     ReviewItem.objects.bulk_create(
-        ReviewItem(user=user, question=question, due=today) for user in users for question in questions[:3]
+        ReviewItem(user=user, question=question, due=timezone.now()) for user in users for question in questions[:3]
     )
     return [(user.pk, today) for user in users]
 

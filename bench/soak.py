@@ -182,7 +182,7 @@ def make_learners(count: int) -> list[str]:
         )
     users = User.objects.bulk_create(learners)
     ReviewItem.objects.bulk_create(
-        ReviewItem(user=user, question=question, due=user.local_today()) for user in users for question in questions
+        ReviewItem(user=user, question=question, due=timezone.now()) for user in users for question in questions
     )
     return [user.email for user in users]
 
