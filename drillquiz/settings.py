@@ -319,6 +319,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.send_slack_alert": {"queue": "notifications"},
     "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},
     "quiz.tasks.send_review_reminder_chunk": {"queue": "notifications"},
+    "quiz.tasks.reschedule_reviews": {"queue": "default"},
     "quiz.tasks.save_translation_results": {"queue": "translations"},
     "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
     "quiz.tasks.translate_missing_batch": {"queue": "translations"},
