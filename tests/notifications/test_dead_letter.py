@@ -17,6 +17,7 @@ from accounts.tasks import send_welcome_email
 from drillquiz.celery import app
 from jobs.models import OutboxMessage
 from jobs.services import enqueue
+from jobs.tasks import ping
 from notifications.models import Notification
 from tests.conftest import MailServer
 from tests.factories import make_user
@@ -122,7 +123,7 @@ def test_two_tasks_that_fail_are_each_reported(db: None) -> None:
 def test_a_task_id_that_is_not_a_uuid_finishes_without_an_error(
     db: None, task_id: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    result = app.tasks["jobs.tasks.ping"].apply(args=("hello",), task_id=task_id)
+    result = ping.apply(args=("hello",), task_id=task_id)
 
     assert result.state == "SUCCESS"
     assert "Signal handler" not in caplog.text
