@@ -80,7 +80,7 @@ def test_a_learner_reviews_two_cards_with_the_keyboard_only(page: Page, web_serv
 def test_the_review_page_fits_a_phone_screen(browser: Browser, web_server: WebServer) -> None:
     exam = make_exam("python", questions=2)
     learner = make_user("minji", language="en")
-    ReviewItem.objects.create(user=learner, question=exam.questions.first(), due=timezone.now())
+    ReviewItem.objects.create(user=learner, question=exam.questions.all()[0], due=timezone.now())
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:

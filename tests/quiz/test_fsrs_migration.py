@@ -57,9 +57,10 @@ def test_sm2_items_become_fsrs_cards_due_at_the_start_of_their_local_due_day() -
     assert cards["Q1"].due == datetime(2026, 12, 5, 5, 0, tzinfo=UTC)
     assert (cards["Q1"].state, cards["Q1"].step, cards["Q1"].last_review) == (CardState.REVIEW, None, reviewed)
     # Stability near the SM-2 interval; a lower ease factor means a harder card.
-    assert 10 <= cards["Q1"].stability <= 20
+    stability, difficulty, lapsed_difficulty = cards["Q1"].stability, cards["Q1"].difficulty, cards["Q2"].difficulty
+    assert stability is not None and 10 <= stability <= 20
     assert cards["Q2"].state == CardState.RELEARNING and cards["Q2"].step == 0
-    assert cards["Q2"].difficulty > cards["Q1"].difficulty
+    assert difficulty is not None and lapsed_difficulty is not None and lapsed_difficulty > difficulty
     assert cards["Q2"].due == datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
 
 

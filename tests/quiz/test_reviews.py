@@ -135,7 +135,8 @@ def test_the_daily_limits_hold_back_new_cards_and_reviews(client: Client, learne
 
     queue = services.review_queue(learner)
 
-    assert (queue.item is not None and queue.item.question_id, queue.left) == (first.pk, 1)
+    assert queue.item is not None
+    assert (queue.item.question_id, queue.left) == (first.pk, 1)
     services.review(queue.item, Rating.EASY)
     assert services.review_queue(learner).item is None
 
