@@ -50,7 +50,8 @@ def unreached_by_tab(page: Page) -> list[str]:
     """The visible links, buttons and fields of the page that pressing Tab never reaches."""
     total = page.evaluate(
         """() => {
-            const all = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary');
+            const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+            const all = document.querySelectorAll(controls);
             const visible = [...all].filter(el => el.checkVisibility({visibilityProperty: true}) && !el.disabled);
             visible.forEach((el, index) => el.dataset.tabCheck = String(index));
             return visible.length;
