@@ -40,6 +40,8 @@ def secret_values() -> tuple[str, ...]:
         # Its path alone is the token, and HTTP client debug lines show the path without the host.
         webhook_path(settings.SLACK_WEBHOOK_URL),
         settings.TRANSLATION_API_KEY,
+        settings.SENTRY_DSN,
+        urlsplit(settings.SENTRY_DSN).username or "",  # the key in https://KEY@host/project
         *(database.get("PASSWORD", "") for database in settings.DATABASES.values()),
         *(url_password(url) for url in connection_urls()),
     ]

@@ -238,6 +238,17 @@ TRANSLATION_MODEL = env.str("TRANSLATION_MODEL", default="gpt-4o-mini")
 TRANSLATION_TIMEOUT = env.float("TRANSLATION_TIMEOUT", default=10.0)  # read timeout, seconds
 TRANSLATION_RETRY_BASE_SECONDS = env.float("TRANSLATION_RETRY_BASE_SECONDS", default=10.0)
 
+# Error reports (drillquiz/sentry.py): only with a DSN; without one, sentry-sdk is not even imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")  # the image tag, for example
+SENTRY_SAMPLE_RATE = env.float("SENTRY_SAMPLE_RATE", default=1.0)  # share of errors sent
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)  # share of requests traced
+if SENTRY_DSN:
+    from drillquiz import sentry
+
+    sentry.init(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE, SENTRY_SAMPLE_RATE, SENTRY_TRACES_SAMPLE_RATE)
+
 # An exam file (Admin's import page, `manage.py import_exam`) larger than this is refused unread.
 EXAM_FILE_MAX_BYTES = env.int("EXAM_FILE_MAX_BYTES", default=2 * 1024 * 1024)
 

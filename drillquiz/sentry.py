@@ -1,0 +1,48 @@
+"""Error reports to Sentry (sentry-sdk), loaded only when SENTRY_DSN is set.
+
+Nothing personal and no secret leaves: no request bodies, cookies, user details or local variables,
+and every string of an event passes the same redaction as our log lines (drillquiz.log.redact).
+"""
+
+from typing import Any
+
+import sentry_sdk
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.types import Event, Hint
+
+from drillquiz.log import redact
+
+
+def redacted(value: Any) -> Any:
+    """The value with every string in it (at any depth) redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redacted(item) for item in value]
+    return value
+
+
+def scrub(event: Event, hint: Hint) -> Event:
+    return redacted(event)
+
+
+def init(dsn: str, environment: str, release: str, sample_rate: float, traces_sample_rate: float) -> None:
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release or None,
+        sample_rate=sample_rate,
+        traces_sample_rate=traces_sample_rate,
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        # Beat tasks are reported as cron check-ins, so a schedule that stops running is seen too.
+        integrations=[DjangoIntegration(), CeleryIntegration(monitor_beat_tasks=True)],
+        before_send=scrub,
+        before_send_transaction=scrub,
+        # A slow or unreachable Sentry must not hold a process that is shutting down.
+        shutdown_timeout=2,
+    )
