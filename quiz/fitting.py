@@ -92,18 +92,22 @@ def learner_reviews(user: User, until: datetime) -> Iterable[Review]:
     return rows.values_list("item_id", "rating", "reviewed_at", "state_before").iterator(chunk_size=2000)
 
 
+def fsrs_items(items: list[Item]) -> list[fsrs_rs_python.FSRSItem]:
+    """The items as fsrs-rs's own objects."""
+    # An FSRSItem copies its reviews into Rust, so one FSRSReview per distinct pair serves them all.
+    reviews = {pair: fsrs_rs_python.FSRSReview(*pair) for pair in {pair for item in items for pair in item}}
+    return [fsrs_rs_python.FSRSItem([reviews[pair] for pair in item]) for item in items]
+
+
 def optimise(items: list[Item]) -> list[float] | None:
     """Parameters fitted to the items, or None where fsrs-rs finds too few to fit (the learner keeps
     the defaults)."""
     if len(items) < MINIMUM_ITEMS:
         return None
-    # An FSRSItem copies its reviews into Rust, so one FSRSReview per distinct pair serves them all.
-    reviews = {pair: fsrs_rs_python.FSRSReview(*pair) for pair in {pair for item in items for pair in item}}
-    fsrs_items = [fsrs_rs_python.FSRSItem([reviews[pair] for pair in item]) for item in items]
     optimiser = fsrs_rs_python.FSRS(fsrs_rs_python.DEFAULT_PARAMETERS)
     try:
         fitted = optimiser.compute_parameters(
-            fsrs_items, enable_short_term=True, num_relearning_steps=len(scheduling.RELEARNING_STEPS)
+            fsrs_items(items), enable_short_term=True, num_relearning_steps=len(scheduling.RELEARNING_STEPS)
         )
     except ValueError as error:
         # Its outlier filter can leave no first review to start from.
