@@ -334,6 +334,8 @@ CELERY_TASK_ROUTES = {
     "quiz.tasks.save_translation_results": {"queue": "translations"},
     "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
     "quiz.tasks.translate_missing_batch": {"queue": "translations"},
+    "quiz.tasks.fit_all_learner_parameters": {"queue": "default"},
+    "quiz.tasks.fit_learner_parameters": {"queue": "default"},
     "backup.tasks.backup_database": {"queue": "backups"},
     "backup.tasks.prune_backups": {"queue": "backups"},
     "backup.tasks.restore_drill": {"queue": "backups"},

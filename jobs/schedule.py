@@ -50,6 +50,13 @@ DEFAULT_SCHEDULE = [
         description="Sundays at 05:00: restore the newest backup into a scratch database and compare row counts.",
     ),
     Entry(
+        name="Fit learners' FSRS parameters (weekly)",
+        task="quiz.tasks.fit_all_learner_parameters",
+        hour="2",
+        day_of_week="1",
+        description="Mondays at 02:00 Asia/Seoul: fit each learner's FSRS parameters to their reviews up to this week.",
+    ),
+    Entry(
         name="Clean up old task results (daily)",
         task="celery.backend_cleanup",
         minute="30",

@@ -8,7 +8,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from drillquiz.admin_site import RecordAdmin
 from jobs.services import enqueue
@@ -183,9 +185,41 @@ class ReviewLogAdmin(RecordAdmin):
 
 @admin.register(LearnerParameters)
 class LearnerParametersAdmin(RecordAdmin):
-    list_display = ("user", "fitted_at", "review_count")
+    """The weekly job's fits (quiz.fitting); a learner without one is scheduled with FSRS's defaults."""
+
+    list_display = ("user", "fitted_at", "review_count", "initial_stability", "decay")
     search_fields = ("user__username",)
     list_select_related = ("user",)
+    date_hierarchy = "fitted_at"
+    fields = ("user", "fitted_at", "review_count", "parameter_table")
+    readonly_fields = fields
+
+    @admin.display(description=_("initial stability in days (again, hard, good, easy)"))
+    def initial_stability(self, row: LearnerParameters) -> str:
+        return ", ".join(f"{value:.2f}" for value in row.parameters[:4])
+
+    @admin.display(description=_("decay"))
+    def decay(self, row: LearnerParameters) -> str:
+        return f"{row.parameters[-1]:.4f}"
+
+    @admin.display(description=_("parameters"))
+    def parameter_table(self, row: LearnerParameters) -> str:
+        """Each fitted parameter beside FSRS's default, so an admin sees how far this learner is from it."""
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>w{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (index, f"{value:.4f}", f"{default:.4f}")
+                for index, (value, default) in enumerate(zip(row.parameters, DEFAULT_PARAMETERS, strict=False))
+            ),
+        )
+        head = format_html(
+            "<thead><tr><th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th></tr></thead>",
+            _("parameter"),
+            _("fitted"),
+            _("default"),
+        )
+        return format_html("<table>{}<tbody>{}</tbody></table>", head, rows)
 
 
 class FreshnessFilter(admin.SimpleListFilter):

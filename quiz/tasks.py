@@ -6,7 +6,7 @@ from accounts.models import User
 from jobs.retry import InvalidTaskArguments, retry_with_backoff
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
-from quiz import reminders, services
+from quiz import fitting, reminders, services
 from quiz.translation import backfill, registry, storage
 from quiz.translation.providers import ProviderError
 
@@ -77,3 +77,25 @@ def translate_missing_batch(self: Task, source_language: str, language: str, key
         return backfill.translate_batch(source_language, language, parsed)
     except ProviderError as error:
         raise retry_with_backoff(self, error, settings.TRANSLATION_RETRY_BASE_SECONDS) from None
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def fit_all_learner_parameters() -> int:
+    """Weekly: one fit task per learner who may have enough reviews and has no fit this week."""
+    user_ids = fitting.learners_to_fit(timezone.now())
+    for user_id in user_ids:
+        enqueue(fit_learner_parameters, user_id)
+    return len(user_ids)
+
+
+# A fit of 10,000 reviews takes well under a second (BENCHMARKS.md); the limit is for a learner
+# with far more, or a database that is slow to hand over their reviews.
+@shared_task(soft_time_limit=120, time_limit=150)
+def fit_learner_parameters(user_id: int) -> bool:
+    """Fit one learner's FSRS parameters to their reviews; False where they keep the defaults."""
+    if type(user_id) is not int:
+        raise InvalidTaskArguments(f"expected a user id, got {user_id!r:.40}")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise InvalidTaskArguments(f"no user {user_id}")
+    return fitting.fit_learner(user) is not None
