@@ -4,6 +4,8 @@ saved, the result and a retake of the questions missed. The logic is in quiz.att
 Saving one answer or flag answers JSON to the page's script (it asks with Accept: application/json)
 and a redirect or a page otherwise, so everything works without JavaScript too."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -172,8 +174,7 @@ def render_exam(
         field = form[f"q{entry.question.pk}"]
         ticked = submitted_ids(entry.question, field) if form.is_bound else set(entry.selected)
         rows.append((entry, ChoiceInputs(entry.question, field, ticked), entry.question.pk in flagged))
-    now = timezone.now()
-    seconds = attempts.seconds_left(attempt, now)
+    seconds = attempts.seconds_left(attempt, timezone.now())
     context = {
         "attempt": attempt,
         "form": form,
@@ -182,7 +183,7 @@ def render_exam(
         "unanswered": [entry for entry in entries if not entry.answered] if incomplete else [],
         "error": error,
         "seconds_left": seconds,
-        "time_left": None if seconds is None else attempts.clock(attempt.deadline - now),  # type: ignore[operator]
+        "time_left": None if seconds is None else attempts.clock(timedelta(seconds=seconds)),
         "page_translation": localize(exam_content(attempt.exam, [entry.question for entry in entries])),
     }
     return render(request, "quiz/take.html", context, status=status)

@@ -5,6 +5,7 @@ An attempt's questions are its Answer rows, made when it starts (is_correct None
 exam may gain or lose questions later, and a retake holds only some of them.
 """
 
+import math
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -159,10 +160,11 @@ def is_late(attempt: Attempt, now: datetime) -> bool:
 
 
 def seconds_left(attempt: Attempt, now: datetime) -> int | None:
-    """Whole seconds until the deadline (0 once it has passed); None when the attempt is not timed."""
+    """Whole seconds until the deadline, rounded up so that a countdown ends at it, never before (0 once
+    it has passed); None when the attempt is not timed."""
     if attempt.deadline is None:
         return None
-    return max(0, int((attempt.deadline - now).total_seconds()))
+    return max(0, math.ceil((attempt.deadline - now).total_seconds()))
 
 
 def locked(attempt: Attempt) -> Attempt:

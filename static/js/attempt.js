@@ -145,14 +145,16 @@
     var end = performance.now() + Number(countdown.dataset.secondsLeft) * 1000;
     var submitted = false;
     var show = function () {
-      var left = Math.max(0, Math.round((end - performance.now()) / 1000));
+      // Rounded up, and the answers sent only once the full time has passed: never before the deadline.
+      var remaining = end - performance.now();
+      var left = Math.max(0, Math.ceil(remaining / 1000));
       var minutes = Math.floor(left / 60);
       var seconds = left % 60;
       var hours = Math.floor(minutes / 60);
       countdown.textContent = hours
         ? hours + ":" + String(minutes % 60).padStart(2, "0") + ":" + String(seconds).padStart(2, "0")
         : minutes + ":" + String(seconds).padStart(2, "0");
-      if (left === 0 && !submitted) {
+      if (remaining <= 0 && !submitted) {
         submitted = true;
         stopCountdown();
         if (alertBox) alertBox.textContent = text.timeUp;
