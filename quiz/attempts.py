@@ -55,7 +55,9 @@ def start_attempt(user: User, exam: Exam, mode: str = Attempt.Mode.EXAM, now: da
 
 @transaction.atomic
 def open_attempt(user: User, exam: Exam, mode: Attempt.Mode, questions: QuerySet[Question], now: datetime) -> Attempt:
+    """An attempt over `questions`: an unanswered Answer row for each, and each one's choices shuffled."""
     questions = questions.prefetch_related(Prefetch("choices", queryset=Choice.objects.only("id", "question_id")))
+    # The system's randomness: no learner can work one attempt's order out from another's.
     shuffle = secrets.SystemRandom().shuffle
     choice_order = {}
     for question in questions:

@@ -77,6 +77,15 @@ def test_the_exam_page_offers_practice_and_exam_with_the_time_limit(
     assert "Time limit: 1 minute." in page
 
 
+def test_the_exam_page_and_its_modes_read_in_korean(client: Client, timed_exam: Exam) -> None:
+    client.force_login(make_user("minji", language="ko"))
+
+    page = client.get(f"/exams/{timed_exam.slug}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+
+    assert "연습 시작" in page
+    assert "제한 시간: 1분." in page
+
+
 def test_an_exam_attempt_of_a_timed_exam_gets_a_deadline_and_practice_never_does(
     client: Client, learner: User, timed_exam: Exam
 ) -> None:
