@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
-from quiz import services
+from quiz import attempts
 from tests.factories import make_exam, make_user, right_answers
 
 PORT = 8765
@@ -30,10 +30,10 @@ def prepare() -> tuple[str, dict[str, str]]:
     """A fresh benchmark database with a learner, an open attempt and a finished one."""
     user = make_user("bench")
     exam = make_exam("bench-50", questions=50)
-    open_attempt = services.start_attempt(user, exam)
-    done = services.start_attempt(user, exam)
+    open_attempt = attempts.start_attempt(user, exam)
+    done = attempts.start_attempt(user, exam)
     selections = {int(name[1:]): set(ids) for name, ids in right_answers(exam).items()}
-    services.submit_attempt(done, services.questions_with_choices(exam), selections)
+    attempts.submit_exam(done, attempts.questions_of(done), selections, flagged=set())
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

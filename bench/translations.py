@@ -17,7 +17,7 @@ from django.test import Client
 
 from accounts.models import User
 from drillquiz.celery import app
-from quiz import services
+from quiz import attempts
 from quiz.models import Exam, Translation
 from quiz.tasks import batch_save_translation_results, save_translation_results
 from quiz.translation import registry, service, storage
@@ -96,7 +96,7 @@ def main() -> None:
     user: User = make_user("bench")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    url = f"/attempts/{services.start_attempt(user, exam).pk}/"
+    url = f"/attempts/{attempts.start_attempt(user, exam).pk}/"
 
     timings = page_latencies(client, url, options.rounds)
     print(

@@ -54,7 +54,7 @@ class ImportExamForm(forms.Form):
 
 @admin.register(Exam)
 class ExamAdmin(nested_admin.NestedModelAdmin):
-    list_display = ("title", "slug", "source_language", "is_published", "updated")
+    list_display = ("title", "slug", "source_language", "is_published", "time_limit_minutes", "updated")
     list_filter = ("is_published", "source_language", "tags")
     search_fields = ("title", "slug", "description", "questions__text")
     prepopulated_fields = {"slug": ("title",)}
@@ -139,11 +139,21 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Attempt)
 class AttemptAdmin(admin.ModelAdmin):
-    list_display = ("user", "exam", "started", "finished", "correct_count", "question_count")
-    list_filter = ("exam",)
+    list_display = ("user", "exam", "mode", "started", "finished", "correct_count", "question_count")
+    list_filter = ("mode", "exam")
     search_fields = ("user__username", "exam__title")
     list_select_related = ("user", "exam")
-    readonly_fields = ("user", "exam", "started", "finished", "correct_count", "question_count")
+    readonly_fields = (
+        "user",
+        "exam",
+        "mode",
+        "started",
+        "deadline",
+        "finished",
+        "choice_order",
+        "correct_count",
+        "question_count",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # an attempt is made by taking an exam; every field here is read-only

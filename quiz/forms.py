@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from quiz.models import Question, Rating, Tag
+from quiz.models import Attempt, Question, Rating, Tag
 
 
 def selected_ids(value: int | list[int]) -> set[int]:
@@ -40,26 +40,49 @@ class ChoiceInputs(NamedTuple):
     ticked: set[int]
 
 
-def answer_field(question: Question) -> forms.Field:
-    """A required field offering only this question's own choices."""
+def answer_field(question: Question, required: bool = True) -> forms.Field:
+    """A field offering only this question's own choices (required unless told)."""
     choices = [(choice.pk, choice.text) for choice in question.choices.all()]
     errors = {"required": _("Answer this question."), "invalid_choice": _("Choose one of this question's answers.")}
     if question.kind == Question.Kind.MULTIPLE:
         errors["invalid_choice"] = errors["invalid_list"] = _("Choose among this question's answers.")
         return forms.TypedMultipleChoiceField(
-            choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple, error_messages=errors
+            choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple, error_messages=errors, required=required
         )
-    return forms.TypedChoiceField(choices=choices, coerce=int, widget=forms.RadioSelect, error_messages=errors)
+    return forms.TypedChoiceField(
+        choices=choices, coerce=int, widget=forms.RadioSelect, error_messages=errors, required=required
+    )
+
+
+class StartForm(forms.Form):
+    """The exam page's choice: practice (one question at a time) or exam (all of them, maybe timed)."""
+
+    mode = forms.ChoiceField(
+        choices=Attempt.Mode.choices,
+        error_messages={
+            "required": _("Choose practice or exam."),
+            "invalid_choice": _("Choose practice or exam."),
+        },
+    )
 
 
 class AttemptForm(forms.Form):
-    """One field per question, named q<id>."""
+    """The exam mode's final submit: one field per question, named q<id>, and the flagged question ids.
+
+    A question may be left out (the answer saved before stands); which ones are still unanswered is
+    the attempt's business, not the form's."""
 
     def __init__(self, questions: Iterable[Question], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         for question in self.questions:
-            self.fields[f"q{question.pk}"] = answer_field(question)
+            self.fields[f"q{question.pk}"] = answer_field(question, required=False)
+        self.fields["flagged"] = forms.TypedMultipleChoiceField(
+            choices=[(question.pk, question.pk) for question in self.questions],
+            coerce=int,
+            required=False,
+            error_messages={"invalid_choice": _("Only this exam's questions can be flagged.")},
+        )
 
     def inputs(self) -> list[ChoiceInputs]:
         inputs = []
@@ -69,8 +92,50 @@ class AttemptForm(forms.Form):
         return inputs
 
     def selections(self) -> dict[int, set[int]]:
-        """Selected choice ids per question id; only valid after is_valid()."""
-        return {question.pk: selected_ids(self.cleaned_data[f"q{question.pk}"]) for question in self.questions}
+        """Selected choice ids per question id, for the questions answered; only valid after is_valid()."""
+        selections = {}
+        for question in self.questions:
+            value = self.cleaned_data[f"q{question.pk}"]
+            if value not in (None, "", []):
+                selections[question.pk] = selected_ids(value)
+        return selections
+
+    def flagged(self) -> set[int]:
+        return set(self.cleaned_data["flagged"])
+
+
+class QuestionIdForm(forms.Form):
+    """Which question of an attempt an answer or a flag is for (checked against the attempt by the view)."""
+
+    question = forms.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={
+            "required": _("Say which question this is for."),
+            "invalid": _("Say which question this is for."),
+        },
+    )
+
+
+class AnswerForm(forms.Form):
+    """One question's answer, and (practice) whether the learner flagged it."""
+
+    flagged = forms.BooleanField(required=False)
+
+    def __init__(self, question: Question, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.fields["answer"] = answer_field(question)
+
+    def inputs(self) -> ChoiceInputs:
+        return ChoiceInputs(self.question, self["answer"], submitted_ids(self.question, self["answer"]))
+
+    def selected(self) -> set[int]:
+        return selected_ids(self.cleaned_data["answer"])
+
+
+class FlagForm(forms.Form):
+    flagged = forms.BooleanField(required=False)
 
 
 # The longest time taken a review records: a tab left open overnight says nothing about recall.

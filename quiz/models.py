@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -117,6 +119,11 @@ class Attempt(models.Model):
         if not self.question_count:
             return 0
         return round(100 * self.correct_count / self.question_count)
+
+    @property
+    def time_taken(self) -> timedelta | None:
+        """From start to finish, pauses of a resumed practice included; None while it is open."""
+        return None if self.finished is None else self.finished - self.started
 
 
 class Answer(models.Model):

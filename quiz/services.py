@@ -1,6 +1,7 @@
-"""Taking exams and reviewing questions: one function per use case."""
+"""Reviewing questions, and what reviews and attempts share: one function per use case.
 
-from collections.abc import Iterable, Mapping
+Taking an exam (attempts, answers, the time limit) is in quiz.attempts."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +18,6 @@ from notifications.services import notify_users
 from quiz import scheduling
 from quiz.models import (
     LEECH_LAPSES,
-    Answer,
-    Attempt,
     CardState,
     Choice,
     Exam,
@@ -32,61 +31,14 @@ from quiz.models import (
 LEARN_AHEAD = timedelta(minutes=20)
 
 
-class AttemptAlreadyFinished(Exception):
-    """The attempt was submitted before (another tab, a double click)."""
-
-
 def questions_with_choices(exam: Exam) -> QuerySet[Question]:
     """The exam's questions in order, each with its choices, in two queries."""
     return exam.questions.prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "id")))
 
 
-def start_attempt(user: User, exam: Exam) -> Attempt:
-    """Open a new attempt of a published exam."""
-    if not exam.is_published:
-        raise ValueError("only a published exam can be taken")
-    return Attempt.objects.create(user=user, exam=exam)
-
-
 def is_answer_correct(question: Question, selected_ids: set[int]) -> bool:
     """Right only when exactly the correct choices were selected (for either kind of question)."""
     return selected_ids == {choice.pk for choice in question.choices.all() if choice.is_correct}
-
-
-@transaction.atomic
-def submit_attempt(attempt: Attempt, questions: Iterable[Question], selections: Mapping[int, set[int]]) -> Attempt:
-    """Score the attempt from the selected choice ids per question id and finish it.
-
-    `selections` must already be validated (every question answered with its own choices).
-    Wrongly answered questions enter the learner's review queue, due today.
-    """
-    now = timezone.now()
-    # Claim the attempt: of two concurrent submissions exactly one updates the row.
-    if not Attempt.objects.filter(pk=attempt.pk, finished__isnull=True).update(finished=now):
-        raise AttemptAlreadyFinished(attempt.pk)
-    questions = list(questions)
-    answers = [
-        Answer(
-            attempt=attempt,
-            question=question,
-            is_correct=is_answer_correct(question, selections[question.pk]),
-            answered_at=now,
-        )
-        for question in questions
-    ]
-    Answer.objects.bulk_create(answers)
-    Answer.choices.through.objects.bulk_create(
-        Answer.choices.through(answer_id=answer.pk, choice_id=choice_id)
-        for answer in answers
-        for choice_id in selections[answer.question_id]
-    )
-    attempt.finished = now
-    attempt.correct_count = sum(bool(answer.is_correct) for answer in answers)
-    attempt.question_count = len(answers)
-    attempt.save(update_fields=["correct_count", "question_count"])
-    wrong = [answer.question_id for answer in answers if not answer.is_correct]
-    add_to_review_queue(attempt.user, wrong, now)
-    return attempt
 
 
 def add_to_review_queue(user: User, question_ids: list[int], now: datetime) -> None:

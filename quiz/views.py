@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Model, Prefetch, Q
+from django.db.models import Count, Model, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, get_supported_language_variant
@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedRequest
 from jobs.services import enqueue
 from quiz import scheduling, services
-from quiz.forms import AttemptForm, ExamSearchForm, ReviewForm, StudySettingsForm
-from quiz.models import Answer, Attempt, Choice, Exam, Question, Rating, ReviewItem, Tag
+from quiz.forms import ExamSearchForm, ReviewForm, StudySettingsForm
+from quiz.models import Attempt, Exam, Question, Rating, ReviewItem, Tag
 from quiz.tasks import reschedule_reviews
 from quiz.translation import service as translation_service
 from quiz.translation.service import PageTranslation
@@ -74,54 +74,6 @@ def exam_list(request: HttpRequest) -> HttpResponse:
         "page_translation": page_translation,
     }
     return render(request, "quiz/exam_list.html", context, status=400 if search.errors else 200)
-
-
-def exam_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    exam = get_object_or_404(Exam.objects.published().annotate(question_total=Count("questions")), slug=slug)
-    page_translation = localize((exam.source_language, [exam]))
-    return render(request, "quiz/exam_detail.html", {"exam": exam, "page_translation": page_translation})
-
-
-@require_POST
-@login_required
-def start_exam(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    exam = get_object_or_404(Exam.objects.published(), slug=slug)
-    attempt = services.start_attempt(request.user, exam)
-    return redirect("quiz:take", pk=attempt.pk)
-
-
-@login_required
-def take_attempt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    attempt = get_object_or_404(Attempt.objects.select_related("exam"), pk=pk, user=request.user)
-    if attempt.finished:
-        return redirect("quiz:result", pk=attempt.pk)
-    questions = list(services.questions_with_choices(attempt.exam))
-    page_translation = localize(exam_content(attempt.exam, questions))
-    form = AttemptForm(questions, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_attempt(attempt, form.questions, form.selections())
-        except services.AttemptAlreadyFinished:
-            messages.info(request, _("This attempt was already submitted."))
-        return redirect("quiz:result", pk=attempt.pk)
-    status = 400 if form.is_bound else 200
-    context = {"attempt": attempt, "form": form, "page_translation": page_translation}
-    return render(request, "quiz/take.html", context, status=status)
-
-
-@login_required
-def attempt_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    attempt = get_object_or_404(
-        Attempt.objects.select_related("exam"), pk=pk, user=request.user, finished__isnull=False
-    )
-    answers = Answer.objects.filter(attempt=attempt).prefetch_related(
-        Prefetch("choices", queryset=Choice.objects.only("id"))
-    )
-    selected = {answer.question_id: {choice.pk for choice in answer.choices.all()} for answer in answers}
-    questions = list(services.questions_with_choices(attempt.exam))
-    page_translation = localize(exam_content(attempt.exam, questions))
-    rows = [(question, selected.get(question.pk, set())) for question in questions]
-    return render(request, "quiz/result.html", {"attempt": attempt, "rows": rows, "page_translation": page_translation})
 
 
 @login_required

@@ -65,7 +65,7 @@ from jobs.models import OutboxMessage, TrackedJob
 from jobs.retry import InvalidTaskArguments
 from notifications.models import Notification
 from notifications.views import last_event_id
-from quiz import exam_io
+from quiz import attempts, exam_io
 from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, ReviewReminder, Tag, Translation
 from quiz.translation import registry
 from tests.factories import PASSWORD, make_exam, make_records_admin_shows, make_user
@@ -250,11 +250,9 @@ def build_world(with_staff: bool) -> World:
         staff=staff,
         exam=exam,
         draft=draft,
-        open_attempt=Attempt.objects.create(user=learner, exam=exam),
-        finished_attempt=Attempt.objects.create(
-            user=learner, exam=exam, finished=now, correct_count=3, question_count=3
-        ),
-        others_attempt=Attempt.objects.create(user=other, exam=exam),
+        open_attempt=attempts.start_attempt(learner, exam),
+        finished_attempt=attempts.finish_attempt(attempts.start_attempt(learner, exam)),
+        others_attempt=attempts.start_attempt(other, exam),
         review=ReviewItem.objects.create(user=learner, question=first, due=now),
         notification=Notification.objects.create(user=learner, title="Hello"),
         others_notification=Notification.objects.create(user=other, title="Not yours"),
@@ -458,7 +456,10 @@ CASES = [
     Case("quiz:start", path_with("/exams/{}/start/", exam_slugs)),
     Case("quiz:history", fixed("/attempts/")),
     Case("quiz:take", path_with("/attempts/{}/", attempt_ids)),
+    Case("quiz:answer", path_with("/attempts/{}/answer/", attempt_ids), ("question", "answer", "flagged")),
+    Case("quiz:flag", path_with("/attempts/{}/flag/", attempt_ids), ("question", "flagged")),
     Case("quiz:result", path_with("/attempts/{}/result/", attempt_ids)),
+    Case("quiz:retake", path_with("/attempts/{}/retake/", attempt_ids)),
     Case("quiz:reviews", fixed("/reviews/"), ANSWER_FIELDS),
     Case(
         "quiz:check-review",

@@ -57,7 +57,7 @@ from jobs.tasks import ping
 from notifications import services as notification_services
 from notifications import stream
 from notifications.models import Level, Notification
-from quiz import services as quiz_services
+from quiz import attempts
 from quiz.models import Exam, ReviewItem, Tag
 from tests.conftest import Inbox, MailServer, forget_broker_connections, sending_to
 from tests.deploy.test_processes import http_status
@@ -85,9 +85,9 @@ def cast(db: None) -> Cast:
     root = make_user("root", is_staff=True, is_superuser=True)
     exam = make_exam("python")
     exam.tags.add(Tag.objects.create(name="Python", slug="python"))
-    finished = quiz_services.start_attempt(root, exam)
-    questions = list(quiz_services.questions_with_choices(exam))
-    quiz_services.submit_attempt(finished, questions, {q.pk: set(wrong_answer(q)) for q in questions})
+    finished = attempts.start_attempt(root, exam)
+    questions = list(attempts.questions_of(finished))
+    attempts.submit_exam(finished, questions, {q.pk: set(wrong_answer(q)) for q in questions}, flagged=set())
     make_records_admin_shows(exam, root.username)
     Backup.objects.create(
         trigger="admin", status="succeeded", started=timezone.now(), engine="postgresql", file_name="db.dump"
@@ -95,7 +95,7 @@ def cast(db: None) -> Cast:
     cast = Cast(
         root=root,
         exam=exam,
-        open_attempt_id=quiz_services.start_attempt(root, exam).pk,
+        open_attempt_id=attempts.start_attempt(root, exam).pk,
         finished_attempt_id=finished.pk,
         review=ReviewItem.objects.get(user=root, question=questions[0]),
         notification=notification_services.notify_users([root.pk], Level.INFO, "Welcome")[0],
@@ -173,7 +173,10 @@ def parameters(route: Route, cast: Cast) -> dict[str, object]:
         "quiz:exam-detail": {"slug": cast.exam.slug},
         "quiz:start": {"slug": cast.exam.slug},
         "quiz:take": {"pk": cast.open_attempt_id},
+        "quiz:answer": {"pk": cast.open_attempt_id},
+        "quiz:flag": {"pk": cast.open_attempt_id},
         "quiz:result": {"pk": cast.finished_attempt_id},
+        "quiz:retake": {"pk": cast.finished_attempt_id},
         "quiz:grade-review": {"pk": cast.review.pk},
         "quiz:check-review": {"pk": cast.review.pk},
     }

@@ -20,7 +20,7 @@ from accounts.models import User
 from jobs.models import OutboxMessage
 from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
-from quiz import services
+from quiz import attempts
 from quiz.models import Exam, Question, Translation
 from quiz.tasks import batch_save_translation_results, save_translation_results
 from quiz.translation import registry, storage
@@ -52,7 +52,7 @@ def korean_exam(questions: int = 2, slug: str = "k8s") -> Exam:
 def take(client: Client, user: User, exam: Exam) -> str:
     """Open an attempt and return the take page's URL."""
     client.force_login(user)
-    attempt = services.start_attempt(user, exam)
+    attempt = attempts.start_attempt(user, exam)
     return f"/attempts/{attempt.pk}/"
 
 
