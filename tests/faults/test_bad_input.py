@@ -1202,6 +1202,7 @@ def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple]]:
         "quiz.tasks.save_translation_results": st.sampled_from(keys).flatmap(one_field_save) | anything(7),
         "quiz.tasks.translate_missing_batch": st.tuples(languages, languages, key_lists) | anything(3),
         "quiz.tasks.fit_learner_parameters": st.tuples(users) | anything(1),
+        "quiz.tasks.reschedule_reviews": st.tuples(users) | anything(1),
         # A right trigger would really back up the database (tests/backup covers that).
         "backup.tasks.backup_database": st.tuples(json_values.filter(lambda value: value not in Backup.Trigger.values)),
     }
