@@ -287,3 +287,17 @@ class Translation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model}:{self.object_id}.{self.field} [{self.language}]"
+
+
+class StreakMilestone(models.Model):
+    """A study streak length a learner has reached (3, 7, 30 days...): the record that they were told once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveSmallIntegerField()
+    reached_on = models.DateField()  # the learner's local date
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "days"], name="one_streak_milestone_per_length")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.days} days on {self.reached_on}"

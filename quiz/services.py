@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from notifications.models import Level
 from notifications.services import notify_users
-from quiz import scheduling
+from quiz import progress, scheduling
 from quiz.models import (
     LEECH_LAPSES,
     CardState,
@@ -134,6 +134,7 @@ def review(item: ReviewItem, rating: Rating, duration_ms: int | None = None, now
     log.save()
     if lapsed and item.lapses == LEECH_LAPSES:
         notify_users([item.user_id], Level.WARNING, _("A question keeps slipping away"), body=item.question.text[:200])
+    progress.note_streak(log)
     return log
 
 
