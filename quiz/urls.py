@@ -9,6 +9,7 @@ urlpatterns = [
     path("exams/<slug:slug>/", attempt_views.exam_detail, name="exam-detail"),
     path("exams/<slug:slug>/start/", attempt_views.start_exam, name="start"),
     path("attempts/", views.attempt_history, name="history"),
+    path("progress/", views.progress_page, name="progress"),
     path("attempts/<int:pk>/", attempt_views.take_attempt, name="take"),
     path("attempts/<int:pk>/answer/", attempt_views.answer_question, name="answer"),
     path("attempts/<int:pk>/flag/", attempt_views.flag_question, name="flag"),

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
+from accounts.models import User
 from jobs.services import enqueue
-from quiz import scheduling, services
+from quiz import charts, progress, scheduling, services
 from quiz.forms import ExamSearchForm, ReviewForm, StudySettingsForm
 from quiz.models import Attempt, Exam, Question, Rating, ReviewItem, Tag
 from quiz.tasks import reschedule_reviews
@@ -42,7 +43,9 @@ def exam_content(exam: Exam, questions: Iterable[Question]) -> tuple[str, list[M
 def home(request: HttpRequest) -> HttpResponse:
     latest = list(Exam.objects.published().order_by("-created")[:3])
     page_translation = localize(*[(exam.source_language, [exam]) for exam in latest])
-    return render(request, "quiz/home.html", {"latest": latest, "page_translation": page_translation})
+    summary = progress.summary(request.user) if isinstance(request.user, User) else None
+    context = {"latest": latest, "page_translation": page_translation, "summary": summary}
+    return render(request, "quiz/home.html", context)
 
 
 def searchable(value: str) -> str:
@@ -175,3 +178,16 @@ def study_settings(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("quiz:study-settings")
     status = 400 if form.is_bound else 200
     return render(request, "quiz/study_settings.html", {"form": form}, status=status)
+
+
+@login_required
+def progress_page(request: AuthenticatedRequest) -> HttpResponse:
+    data = progress.progress(request.user)
+    page_translation = localize(*[(score.exam.source_language, [score.exam]) for score in data.exams])
+    context = {
+        "progress": data,
+        "heatmap": charts.heatmap(data.days),
+        "due": charts.due_bars(data.forecast),
+        "page_translation": page_translation,
+    }
+    return render(request, "quiz/progress.html", context)
