@@ -1,13 +1,20 @@
-"""The progress page's charts as geometry for server-drawn SVG: positions, colour levels and labels in
-the active language. Templates draw them; CSS colours them (classes only, the CSP allows no style)."""
+"""The progress page's charts, drawn on the server as SVG in the active language.
 
-import math
+CSS colours them (classes only: the CSP allows no style attribute). Each chart is an `<svg role="img">`
+with a summary for screen readers, which also get the table the page shows beside it. The markup is
+built here rather than in a template: a template loop over the cells and bars took longer than the
+rest of the page (bench/progress.py). Only numbers we computed and escaped text go into it.
+"""
+
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from django.utils.dates import MONTHS, MONTHS_AP
 from django.utils.formats import date_format, get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from quiz.progress import Day
 
@@ -20,129 +27,121 @@ BAR, BAR_STEP = 10, 13
 BARS_LEFT, BARS_TOP, BARS_RIGHT, BARS_BOTTOM = 34, 8, 30, 20
 PLOT_HEIGHT = 100
 TICK_EVERY = 7
+# Django's Korean abbreviations are the whole weekday names, too wide beside a heatmap's rows.
+WEEKDAYS = (
+    pgettext_lazy("heatmap weekday", "Sun"),
+    pgettext_lazy("heatmap weekday", "Mon"),
+    pgettext_lazy("heatmap weekday", "Tue"),
+    pgettext_lazy("heatmap weekday", "Wed"),
+    pgettext_lazy("heatmap weekday", "Thu"),
+    pgettext_lazy("heatmap weekday", "Fri"),
+    pgettext_lazy("heatmap weekday", "Sat"),
+)
 
 
 @dataclass(frozen=True)
-class Label:
-    x: int
-    y: int
-    text: str
+class Chart:
+    svg: SafeString
+    empty: bool  # nothing to show: the page says so instead
+    rows: list[tuple[str | int, ...]]  # the table behind the chart: labels formatted, numbers as they are
 
 
-@dataclass(frozen=True)
-class Cell:
-    x: int
-    y: int
-    level: int  # 0 (no study) to HEAT_LEVELS
-    title: str
-
-
-@dataclass(frozen=True)
-class Heatmap:
-    width: int
-    height: int
-    cells: list[Cell]
-    months: list[Label]
-    weekdays: list[Label]
-    days_studied: int
-    reviews: int
-    answers: int
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: int
-    y: int
-    height: int
-    title: str
-
-
-@dataclass(frozen=True)
-class BarChart:
-    width: int
-    height: int
-    bars: list[Bar]
-    ticks: list[Label]
-    top: int
-    baseline: int
-    plot_left: int
-    plot_right: int
-    top_label: Label
-    total: int
-    peak: int
-
-
-def study_label(day: Day) -> str:
-    """What a heatmap cell says on hover: the date, reviews and questions answered."""
-    reviews = ngettext("%(count)d review", "%(count)d reviews", day.reviews) % {"count": day.reviews}
-    answers = ngettext("%(count)d question answered", "%(count)d questions answered", day.answers) % {
-        "count": day.answers
-    }
-    return f"{date_format(day.day)}: {reviews}, {answers}"
-
-
-def heatmap(days: list[Day]) -> Heatmap:
-    """A calendar of the days, oldest first: a column per week (starting on the locale's first day of
-    the week), darker for more study, relative to the learner's busiest day."""
-    first_weekday = int(get_format("FIRST_DAY_OF_WEEK"))  # 0 is Sunday
-    row_of = lambda day: (day.isoweekday() - first_weekday) % 7  # noqa: E731
-    start = days[0].day - timedelta(days=row_of(days[0].day))  # the first column's first day
-    busiest = max((day.total for day in days), default=0)
-    cells: list[Cell] = []
-    months: list[Label] = []
-    for day in days:
-        column = (day.day - start).days // 7
-        x, y = HEAT_LEFT + column * CELL_STEP, HEAT_TOP + row_of(day.day) * CELL_STEP
-        level = math.ceil(HEAT_LEVELS * day.total / busiest) if day.total else 0
-        cells.append(Cell(x, y, level, study_label(day)))
-        # A month's name over the column of its first day, unless it would crowd the previous one.
-        if day.day.day == 1 and (not months or x - months[-1].x >= 3 * CELL_STEP):
-            months.append(Label(x, HEAT_TOP - 5, date_format(day.day, "M")))
-    columns = (days[-1].day - start).days // 7 + 1
-    # Every other weekday, as calendars label them.
-    weekdays = [
-        Label(HEAT_LEFT - 4, HEAT_TOP + row * CELL_STEP + CELL - 1, date_format(start + timedelta(days=row), "D"))
-        for row in (1, 3, 5)
-    ]
-    return Heatmap(
-        width=HEAT_LEFT + columns * CELL_STEP + HEAT_RIGHT,
-        height=HEAT_TOP + 7 * CELL_STEP,
-        cells=cells,
-        months=months,
-        weekdays=weekdays,
-        days_studied=sum(day.total > 0 for day in days),
-        reviews=sum(day.reviews for day in days),
-        answers=sum(day.answers for day in days),
+def svg(css_class: str, width: int, height: int, summary: str, parts: list[str]) -> SafeString:
+    return mark_safe(  # noqa: S308 - numbers and escaped text only
+        f'<svg class="{css_class}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(summary)}">{"".join(parts)}</svg>'
     )
 
 
-def due_bars(forecast: list[tuple[date, int]]) -> BarChart:
-    """A bar per day of the reviews due, scaled to the busiest day; a date under every TICK_EVERY-th bar."""
-    peak = max((count for _day, count in forecast), default=0)
-    bars: list[Bar] = []
-    ticks: list[Label] = []
+def text(x: int, y: int, content: str, anchor: str = "start") -> str:
+    return f'<text x="{x}" y="{y}" text-anchor="{anchor}">{escape(content)}</text>'
+
+
+def day_label(day: date) -> str:
+    """ "Dec. 3" or "12월 3일": a date date_format would take thirty times as long to write."""
+    return _("%(month)s %(day)d") % {"month": MONTHS_AP[day.month], "day": day.day}
+
+
+def month_label(first: date) -> str:
+    return _("%(month)s %(year)d") % {"month": MONTHS[first.month], "year": first.year}
+
+
+def heatmap(days: list[Day]) -> Chart:
+    """A calendar of the days, oldest first: a column per week (starting on the locale's first day of
+    the week), darker for more study relative to the learner's busiest day, today outlined. The cells
+    of a level are one path: a year is 365 cells. The table behind it sums the days by month."""
+    first_weekday = int(get_format("FIRST_DAY_OF_WEEK"))  # 0 is Sunday
+    first = days[0].day
+    offset = (first.isoweekday() - first_weekday) % 7  # the first day's row; the first column starts before it
+    busiest = max(day.total for day in days)
+    squares: list[list[str]] = [[] for _level in range(HEAT_LEVELS + 1)]
+    parts = []
+    last_month_x = -3 * CELL_STEP
+    for index, day in enumerate(days):
+        column, row = divmod(index + offset, 7)
+        x, y = HEAT_LEFT + column * CELL_STEP, HEAT_TOP + row * CELL_STEP
+        total = day.reviews + day.answers
+        level = -(-HEAT_LEVELS * total // busiest) if total else 0  # rounded up: any study shows
+        squares[level].append(f"M{x} {y}h{CELL}v{CELL}h-{CELL}z")
+        # A month's name over the column of its first day, unless it would crowd the previous one.
+        if day.day.day == 1 and x - last_month_x >= 3 * CELL_STEP:
+            parts.append(text(x, HEAT_TOP - 5, date_format(day.day, "M")))
+            last_month_x = x
+    # Every other weekday, as calendars label them.
+    for row in (1, 3, 5):
+        weekday = str(WEEKDAYS[(first_weekday + row) % 7])
+        parts.append(text(HEAT_LEFT - 4, HEAT_TOP + row * CELL_STEP + CELL - 1, weekday, anchor="end"))
+    parts += [f'<path class="heat-{level}" d="{"".join(path)}"/>' for level, path in enumerate(squares) if path]
+    parts.append(f'<rect class="today" x="{x}" y="{y}" width="{CELL}" height="{CELL}"/>')  # the last day's
+    studied = sum(day.total > 0 for day in days)
+    months: dict[date, list[int]] = {}
+    for day in days:
+        month = months.setdefault(day.day.replace(day=1), [0, 0, 0])
+        month[0] += day.total > 0
+        month[1] += day.reviews
+        month[2] += day.answers
+    rows: list[tuple[str | int, ...]] = [(month_label(first), *counts) for first, counts in months.items()]
+    summary = ngettext(
+        "%(count)d day studied in the last year: %(reviews)d reviews, %(answers)d questions answered.",
+        "%(count)d days studied in the last year: %(reviews)d reviews, %(answers)d questions answered.",
+        studied,
+    ) % {"count": studied, "reviews": sum(day.reviews for day in days), "answers": sum(day.answers for day in days)}
+    width = HEAT_LEFT + ((len(days) - 1 + offset) // 7 + 1) * CELL_STEP + HEAT_RIGHT
+    return Chart(svg("heatmap", width, HEAT_TOP + 7 * CELL_STEP, summary, parts), not studied, rows)
+
+
+def due_bars(forecast: list[tuple[date, int]]) -> Chart:
+    """A bar per day of the reviews due, scaled to the busiest day, each with its date and count on
+    hover; a date under every TICK_EVERY-th bar."""
+    peak = max(count for _day, count in forecast)
+    total = sum(count for _day, count in forecast)
     baseline = BARS_TOP + PLOT_HEIGHT
-    # Translators: a Django date format for the dates under the bars of a chart (e.g. "n/j" is 12/25).
-    tick_format = _("n/j")
+    right = BARS_LEFT + len(forecast) * BAR_STEP
+    parts = [
+        f'<line class="grid" x1="{BARS_LEFT - 3}" x2="{right}" y1="{BARS_TOP}" y2="{BARS_TOP}"/>',
+        text(BARS_LEFT - 6, BARS_TOP + 4, str(peak), anchor="end"),
+        text(BARS_LEFT - 6, baseline, "0", anchor="end"),
+    ]
+    rows: list[tuple[str | int, ...]] = []
     for index, (day, count) in enumerate(forecast):
         x = BARS_LEFT + index * BAR_STEP
-        # A day with reviews gets at least a sliver, so it never looks like a day without.
-        height = max(1, round(PLOT_HEIGHT * count / peak)) if count else 0
-        due = ngettext("%(count)d review due", "%(count)d reviews due", count) % {"count": count}
-        bars.append(Bar(x, baseline - height, height, f"{date_format(day)}: {due}"))
+        label = day_label(day)
+        rows.append((_("Today (overdue included)") if index == 0 else label, count))
+        if count:
+            # A day with reviews gets at least a sliver, so it never looks like a day without.
+            height = max(1, round(PLOT_HEIGHT * count / peak))
+            due = ngettext("%(count)d review due", "%(count)d reviews due", count) % {"count": count}
+            title = escape(f"{label}: {due}")
+            parts.append(
+                f'<rect class="bar" x="{x}" y="{baseline - height}" width="{BAR}" height="{height}">'
+                f"<title>{title}</title></rect>"
+            )
         if index % TICK_EVERY == 0:
-            ticks.append(Label(x + BAR // 2, baseline + 14, date_format(day, tick_format)))
-    plot_right = BARS_LEFT + len(forecast) * BAR_STEP
-    return BarChart(
-        width=plot_right + BARS_RIGHT,
-        height=baseline + BARS_BOTTOM,
-        bars=bars,
-        ticks=ticks,
-        top=BARS_TOP,
-        baseline=baseline,
-        plot_left=BARS_LEFT - 3,
-        plot_right=plot_right,
-        top_label=Label(BARS_LEFT - 6, BARS_TOP + 4, str(peak)),
-        total=sum(count for _day, count in forecast),
-        peak=peak,
-    )
+            parts.append(text(x + BAR // 2, baseline + 14, label, anchor="middle"))
+    parts.append(f'<line class="axis" x1="{BARS_LEFT - 3}" x2="{right}" y1="{baseline}" y2="{baseline}"/>')
+    summary = ngettext(
+        "%(count)d review due in the next 30 days, at most %(peak)d on one day.",
+        "%(count)d reviews due in the next 30 days, at most %(peak)d on one day.",
+        total,
+    ) % {"count": total, "peak": peak}
+    return Chart(svg("bars", right + BARS_RIGHT, baseline + BARS_BOTTOM, summary, parts), not total, rows)

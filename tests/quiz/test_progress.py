@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import User
 from notifications.models import Notification
@@ -203,8 +204,12 @@ def test_each_exam_shows_its_best_and_last_score_latest_exam_first(exam: Exam, l
 
     scores = progress.progress(learner).exams
 
-    assert [(s.exam, s.attempts, s.best, s.last) for s in scores] == [(celery, 1, only, only), (exam, 3, best, last)]
-    assert (scores[1].best.score_percent, scores[1].last.score_percent) == (100, 33)
+    assert [(s.exam, s.attempts, s.best.attempt_id, s.last.attempt_id) for s in scores] == [
+        (celery, 1, only.pk, only.pk),
+        (exam, 3, best.pk, last.pk),
+    ]
+    assert [(s.best.percent, s.last.percent) for s in scores] == [(only.score_percent, only.score_percent), (100, 33)]
+    assert (scores[1].best.correct, scores[1].best.total, scores[1].last.finished) == (3, 3, last.finished)
 
 
 # --- The pages ----------------------------------------------------------------------------------
@@ -255,6 +260,36 @@ def test_the_progress_page_speaks_korean(client: Client, exam: Exam) -> None:
 
     assert "<h1>나의 학습 현황</h1>" in page
     assert '<span class="stat-value">1일</span>' in page
+
+
+def test_a_second_view_takes_the_days_before_today_from_the_cache_and_counts_today_afresh(
+    client: Client, exam: Exam, learner: User
+) -> None:
+    reviewed(learner, exam, timezone.now() - timedelta(days=2))
+    client.force_login(learner)
+    first = queries_of(client, "/progress/")
+    reviewed(learner, exam, timezone.now())
+
+    second = queries_of(client, "/progress/")
+    page = client.get("/progress/").content.decode()
+
+    assert second == first - 1
+    assert "2 days studied in the last year: 2 reviews, 0 questions answered." in page
+
+
+def test_the_progress_page_answers_while_the_cache_is_down(
+    client: Client, exam: Exam, learner: User, settings: Settings
+) -> None:
+    reviewed(learner, exam, timezone.now() - timedelta(days=1), timezone.now())
+    client.force_login(learner)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    response = client.get("/progress/")
+
+    assert response.status_code == 200
+    assert "2 days studied in the last year: 2 reviews, 0 questions answered." in response.content.decode()
 
 
 def history(user: User, exam: Exam, logs: int, exams: list[Exam]) -> None:
