@@ -3,8 +3,8 @@ retention, the reviews coming up and their exam scores; and the streak milestone
 
 Everything is counted in PostgreSQL per local day of the learner (AT TIME ZONE their time zone), so
 the number of queries is the same whatever the history, and Python only sees a row per day or per exam.
-The aggregates are plain SQL: compiling them through the ORM took longer than PostgreSQL took to run
-them (bench/progress.py). The days before today do not change, so their counts are cached until
+The aggregates are plain SQL: through the ORM, compiling them cost as much time as running them, or
+more (bench/progress.py). The days before today do not change, so their counts are cached until
 the learner's day ends; today's are counted afresh on every view.
 """
 
@@ -142,7 +142,7 @@ SELECT day, SUM(reviews)::int, SUM(answers)::int, SUM(learned_reviews)::int, SUM
 ) AS counted
 GROUP BY day
 """
-EVER = datetime(1, 1, 2, tzinfo=UTC)
+EVER = datetime(1, 1, 2, tzinfo=UTC)  # before any review, and still a date in every time zone
 
 
 def count_days(user: User, since: datetime, until: datetime) -> dict[date, Day]:
@@ -169,7 +169,7 @@ class Past:
     run: int  # the run of study days that ended yesterday; 0 when yesterday was not studied
 
     def packed(self) -> tuple[list[tuple[int, ...]], int, int]:
-        """As plain numbers: a year of days costs the cache a tenth of the time as ints (no date objects)."""
+        """As plain numbers (dates as ordinals), which the cache keeps smaller and reads back faster."""
         return [(day.day.toordinal(), *day[1:]) for day in self.days], self.longest, self.run
 
     @classmethod
