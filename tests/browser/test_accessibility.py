@@ -20,6 +20,7 @@ ANONYMOUS_PAGES = [
 ]
 LEARNER_PAGES = ["/", "/exams/", "/exams/python/", "/attempts/", "/reviews/", "/reviews/settings/"]
 LEARNER_PAGES += ["/accounts/profile/", "/notifications/"]
+LEARNER_PAGES += ["/progress/"]
 
 
 def violations_on(page: Page, base: str, paths: list[str]) -> dict[str, list[str]]:

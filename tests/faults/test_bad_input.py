@@ -455,6 +455,7 @@ CASES = [
     Case("quiz:exam-detail", path_with("/exams/{}/", exam_slugs)),
     Case("quiz:start", path_with("/exams/{}/start/", exam_slugs)),
     Case("quiz:history", fixed("/attempts/")),
+    Case("quiz:progress", fixed("/progress/")),
     Case("quiz:take", path_with("/attempts/{}/", attempt_ids)),
     Case("quiz:answer", path_with("/attempts/{}/answer/", attempt_ids), ("question", "answer", "flagged")),
     Case("quiz:flag", path_with("/attempts/{}/flag/", attempt_ids), ("question", "flagged")),
