@@ -1,10 +1,12 @@
 """The progress page against the exam list, for a learner with 10,000 review logs.
 
-Runs the web process as `make run` does (uvicorn, ASGI) against PostgreSQL, with a logged-in learner
-whose history is --logs review logs spread over the last --days days, answered exams and cards coming
-due, and drives both pages with wrk, alternating page by page and which goes first round by round, so
-both see the same machine. Before that, the SQL queries and in-process time (Django test client) of
-each page. Prints a row per round, the medians and the progress / exam list ratios.
+Runs the web process as `make run` does (uvicorn, ASGI) against PostgreSQL and Redis, with a logged-in
+learner whose history is --logs review logs spread over the last --days days, answered exams and cards
+coming due, and drives both pages with wrk, alternating page by page and which goes first round by
+round, so both see the same machine. wrk sees the progress page as every view after a learner's first
+of the day does: with the days before today in the cache. Before that, the SQL queries and in-process
+time (Django test client) of each page, and of the progress page with the cache emptied before each
+request (the first view of the day). Prints a row per round, the medians and the ratios.
 Usage: .venv/bin/python bench/progress.py  (or: --logs 10000 --rounds 5 --duration 10 --connections 16)
 """
 
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import nullcontext
 from datetime import timedelta
 
 from common import ROOT, setup_django
@@ -25,6 +28,7 @@ setup_django("drillquiz_bench_progress")
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +40,11 @@ from tests.factories import make_exam, make_user
 
 PORT = 8766
 PAGES = {"exam list": "/exams/", "progress": "/progress/"}
+SERIES = {
+    "exam list": ("/exams/", False),
+    "progress": ("/progress/", False),
+    "progress, nothing cached": ("/progress/", True),
+}
 EXAMS, QUESTIONS, ATTEMPTED = 12, 40, 6
 
 
@@ -93,6 +102,8 @@ def prepare(logs: int, days: int) -> User:
         ),
         batch_size=2000,
     )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum would leave a database that has had the time
     return user
 
 
@@ -106,23 +117,28 @@ def session_cookie(user: User) -> str:
 
 
 def in_process(user: User, requests: int) -> dict[str, tuple[int, float]]:
-    """Queries and the median ms of each page through Django's test client, alternating page by page."""
+    """Queries and the median ms of each series through Django's test client, alternating request by
+    request: the exam list, the progress page, and the progress page with the cache emptied first (a
+    learner's first view of the day, which counts the whole history)."""
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     queries: dict[str, int] = {}
-    times: dict[str, list[float]] = {name: [] for name in PAGES}
-    for name, path in PAGES.items():
-        with CaptureQueriesContext(connection) as captured:
-            status = client.get(path).status_code
-        if status != 200:
-            raise SystemExit(f"error: {path} answered {status}")
-        queries[name] = len(captured)
-    for _ in range(requests):
-        for name, path in PAGES.items():
-            start = time.perf_counter()
-            client.get(path)
-            times[name].append(1000 * (time.perf_counter() - start))
-    return {name: (queries[name], statistics.median(times[name])) for name in PAGES}
+    times: dict[str, list[float]] = {name: [] for name in SERIES}
+    for round_number in range(requests + 2):  # a warm-up round, a round counting queries, the timed ones
+        for name, (path, cold) in SERIES.items():
+            if cold:
+                cache.clear()  # the benchmark's own Redis database
+            with CaptureQueriesContext(connection) if round_number == 1 else nullcontext() as captured:
+                start = time.perf_counter()
+                status = client.get(path).status_code
+                elapsed = 1000 * (time.perf_counter() - start)
+            if status != 200:
+                raise SystemExit(f"error: {path} answered {status}")
+            if captured is not None:
+                queries[name] = len(captured)
+            elif round_number > 1:
+                times[name].append(elapsed)
+    return {name: (queries[name], statistics.median(times[name])) for name in SERIES}
 
 
 def milliseconds(figure: str) -> float:
