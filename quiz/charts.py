@@ -71,42 +71,50 @@ def heatmap(days: list[Day]) -> Chart:
     the week), darker for more study relative to the learner's busiest day, today outlined. The cells
     of a level are one path: a year is 365 cells. The table behind it sums the days by month."""
     first_weekday = int(get_format("FIRST_DAY_OF_WEEK"))  # 0 is Sunday
-    first = days[0].day
-    offset = (first.isoweekday() - first_weekday) % 7  # the first day's row; the first column starts before it
+    offset = (days[0].day.isoweekday() - first_weekday) % 7  # the first day's row: its column starts earlier
+    columns = (len(days) - 1 + offset) // 7 + 1
+    xs = [HEAT_LEFT + column * CELL_STEP for column in range(columns)]
+    ys = [HEAT_TOP + row * CELL_STEP for row in range(7)]
     busiest = max(day.total for day in days)
     squares: list[list[str]] = [[] for _level in range(HEAT_LEVELS + 1)]
-    parts = []
-    last_month_x = -3 * CELL_STEP
-    for index, day in enumerate(days):
+    square = f"h{CELL}v{CELL}h-{CELL}z"
+    months: dict[date, list[int]] = {}  # a month's first day: its days studied, reviews, answers
+    month_columns: list[tuple[int, date]] = []  # where a month begins
+    month = [0, 0, 0]
+    for index, day in enumerate(days):  # the page's hot loop: a cell per day
         column, row = divmod(index + offset, 7)
-        x, y = HEAT_LEFT + column * CELL_STEP, HEAT_TOP + row * CELL_STEP
         total = day.reviews + day.answers
         level = -(-HEAT_LEVELS * total // busiest) if total else 0  # rounded up: any study shows
-        squares[level].append(f"M{x} {y}h{CELL}v{CELL}h-{CELL}z")
-        # A month's name over the column of its first day, unless it would crowd the previous one.
-        if day.day.day == 1 and x - last_month_x >= 3 * CELL_STEP:
-            parts.append(text(x, HEAT_TOP - 5, date_format(day.day, "M")))
-            last_month_x = x
+        squares[level].append(f"M{xs[column]} {ys[row]}{square}")
+        if index == 0 or day.day.day == 1:
+            month = months[day.day.replace(day=1)] = [0, 0, 0]
+            if day.day.day == 1:
+                month_columns.append((column, day.day))
+        month[0] += total > 0
+        month[1] += day.reviews
+        month[2] += day.answers
+    parts = []
+    # A month's name over the column of its first day, unless it would crowd the previous one.
+    last_named = -3
+    for column, first in month_columns:
+        if column - last_named >= 3:
+            parts.append(text(xs[column], HEAT_TOP - 5, date_format(first, "M")))
+            last_named = column
     # Every other weekday, as calendars label them.
     for row in (1, 3, 5):
         weekday = str(WEEKDAYS[(first_weekday + row) % 7])
-        parts.append(text(HEAT_LEFT - 4, HEAT_TOP + row * CELL_STEP + CELL - 1, weekday, anchor="end"))
+        parts.append(text(HEAT_LEFT - 4, ys[row] + CELL - 1, weekday, anchor="end"))
     parts += [f'<path class="heat-{level}" d="{"".join(path)}"/>' for level, path in enumerate(squares) if path]
-    parts.append(f'<rect class="today" x="{x}" y="{y}" width="{CELL}" height="{CELL}"/>')  # x, y: the last day
-    studied = sum(day.total > 0 for day in days)
-    months: dict[date, list[int]] = {}
-    for day in days:
-        month = months.setdefault(day.day.replace(day=1), [0, 0, 0])
-        month[0] += day.total > 0
-        month[1] += day.reviews
-        month[2] += day.answers
+    column, row = divmod(len(days) - 1 + offset, 7)
+    parts.append(f'<rect class="today" x="{xs[column]}" y="{ys[row]}" width="{CELL}" height="{CELL}"/>')
     rows: list[tuple[str | int, ...]] = [(month_label(start), *counts) for start, counts in months.items()]
+    studied, reviews, answers = (sum(counts[n] for counts in months.values()) for n in range(3))
     summary = ngettext(
         "%(count)d day studied in the last year: %(reviews)d reviews, %(answers)d questions answered.",
         "%(count)d days studied in the last year: %(reviews)d reviews, %(answers)d questions answered.",
         studied,
-    ) % {"count": studied, "reviews": sum(day.reviews for day in days), "answers": sum(day.answers for day in days)}
-    width = HEAT_LEFT + ((len(days) - 1 + offset) // 7 + 1) * CELL_STEP + HEAT_RIGHT
+    ) % {"count": studied, "reviews": reviews, "answers": answers}
+    width = HEAT_LEFT + columns * CELL_STEP + HEAT_RIGHT
     return Chart(svg("heatmap", width, HEAT_TOP + 7 * CELL_STEP, summary, parts), not studied, rows)
 
 

@@ -1,6 +1,7 @@
 """The progress a learner sees: study days by local day, streaks, true retention, reviews coming up,
 exam scores; queries that do not grow with the history; streak milestones told once."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,12 +9,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django import Settings
 
 from accounts.models import User
 from notifications.models import Notification
-from quiz import progress, services
+from quiz import charts, progress, services
 from quiz.models import Answer, Attempt, CardState, Exam, Rating, ReviewItem, ReviewLog, StreakMilestone
 from tests.factories import make_exam, make_user
 
@@ -210,6 +211,41 @@ def test_each_exam_shows_its_best_and_last_score_latest_exam_first(exam: Exam, l
     ]
     assert [(s.best.percent, s.last.percent) for s in scores] == [(only.score_percent, only.score_percent), (100, 33)]
     assert (scores[1].best.correct, scores[1].best.total, scores[1].last.finished) == (3, 3, last.finished)
+
+
+# --- The charts ---------------------------------------------------------------------------------
+
+
+def test_the_heatmap_shades_days_against_the_busiest_and_its_table_sums_them_by_month() -> None:
+    days = [
+        progress.Day(date(2026, 11, 29), reviews=8),
+        progress.Day(date(2026, 11, 30)),
+        progress.Day(date(2026, 12, 1), reviews=1, answers=1),
+        progress.Day(date(2026, 12, 2), answers=3),
+    ]
+
+    with translation.override("en"):
+        chart = charts.heatmap(days)
+
+    assert chart.rows == [("November 2026", 1, 8, 0), ("December 2026", 2, 1, 4)]
+    shades = re.findall(r'class="heat-(\d)" d="([^"]*)"', chart.svg)
+    assert [(level, path.count("M")) for level, path in shades] == [("0", 1), ("1", 1), ("2", 1), ("4", 1)]
+    assert 'aria-label="3 days studied in the last year: 9 reviews, 4 questions answered."' in chart.svg
+
+
+def test_the_due_chart_draws_a_bar_per_day_with_reviews_and_lists_every_day() -> None:
+    today = date(2026, 12, 2)
+    forecast = [(today + timedelta(days=n), count) for n, count in enumerate([5, 0, 10] + [0] * 27)]
+
+    with translation.override("ko"):
+        chart = charts.due_bars(forecast)
+
+    assert len(chart.rows) == 30
+    assert chart.rows[:3] == [("오늘 (밀린 복습 포함)", 5), ("12월 3일", 0), ("12월 4일", 10)]
+    assert re.findall(r'<rect class="bar" [^>]*height="(\d+)"><title>([^<]*)</title>', chart.svg) == [
+        ("50", "12월 2일: 복습 5개 예정"),
+        ("100", "12월 4일: 복습 10개 예정"),
+    ]
 
 
 # --- The pages ----------------------------------------------------------------------------------
