@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0005_fsrs'),
+        ('quiz', '0006_attempt_questions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
