@@ -1,9 +1,15 @@
 """What every benchmark needs: its own PostgreSQL database and Redis databases, and Django set up on them."""
 
 import os
+import re
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_ENV = {
@@ -33,3 +39,57 @@ def setup_django(database: str = "drillquiz_bench") -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def session_cookie(user: Any) -> str:
+    """A Cookie header value that logs wrk in as the user (a session saved in the database)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+@contextmanager
+def serving(port: int, workers: int) -> Iterator[None]:
+    """The web process as `make run` starts it (uvicorn, ASGI), answering /healthz, for a with block."""
+    args = [sys.executable, "-m", "uvicorn", "drillquiz.asgi:application", "--port", str(port)]
+    args += ["--no-access-log", "--workers", str(workers), "--log-level", "warning"]
+    server = subprocess.Popen(args, cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def milliseconds(figure: str) -> float:
+    """One of wrk's latencies ("536.12ms", "1.02s") in milliseconds."""
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", figure).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, float]:
+    """Requests/s, p50 and p99 in ms, and non-2xx responses of one wrk run (2 threads) against url."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}", url]
+    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    print(output, file=sys.stderr)
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+        "p50": milliseconds(percentiles["50"]),
+        "p99": milliseconds(percentiles["99"]),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }

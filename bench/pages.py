@@ -6,19 +6,11 @@ Usage: make bench  (or: .venv/bin/python bench/pages.py --duration 15 --connecti
 """
 
 import argparse
-import re
-import subprocess
-import sys
-import time
-import urllib.request
 
-from common import ROOT, setup_django
+from common import serving, session_cookie, setup_django, wrk
 
 setup_django()
 
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
 from quiz import attempts
 from tests.factories import make_exam, make_user, right_answers
@@ -34,27 +26,7 @@ def prepare() -> tuple[str, dict[str, str]]:
     done = attempts.start_attempt(user, exam)
     selections = {int(name[1:]): set(ids) for name, ids in right_answers(exam).items()}
     attempts.submit_exam(done, attempts.questions_of(done), selections, flagged=set())
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-    return cookie, {"take": f"/attempts/{open_attempt.pk}/", "result": f"/attempts/{done.pk}/result/"}
-
-
-def wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, str]:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}", url]
-    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    print(output, file=sys.stderr)
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "requests_per_s": re.search(r"Requests/sec:\s+(\S+)", output).group(1),  # type: ignore[union-attr]
-        "p50": percentiles["50"],
-        "p99": percentiles["99"],
-        "non_2xx": errors.group(1) if errors else "0",
-    }
+    return session_cookie(user), {"take": f"/attempts/{open_attempt.pk}/", "result": f"/attempts/{done.pk}/result/"}
 
 
 def main() -> None:
@@ -65,38 +37,13 @@ def main() -> None:
     options = parser.parse_args()
 
     cookie, pages = prepare()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "drillquiz.asgi:application",
-            "--port",
-            str(PORT),
-            "--no-access-log",
-            "--workers",
-            str(options.web_workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(PORT, options.web_workers):
         print(f"| page | requests/s | p50 | p99 | non-2xx | ({options.connections} connections, {options.duration} s)")
         print("| --- | --- | --- | --- | --- |")
         for name, path in pages.items():
             result = wrk(f"http://127.0.0.1:{PORT}{path}", cookie, options.duration, options.connections)
-            figures = " | ".join(result[key] for key in ("requests_per_s", "p50", "p99", "non_2xx"))
-            print(f"| {name} (50 questions) | {figures} |")
-    finally:
-        server.terminate()
-        server.wait()
+            rate, p50, p99, non_2xx = (result[key] for key in ("requests_per_s", "p50", "p99", "non_2xx"))
+            print(f"| {name} (50 questions) | {rate:.2f} | {p50:.2f} ms | {p99:.2f} ms | {non_2xx:.0f} |")
 
 
 if __name__ == "__main__":

@@ -12,22 +12,15 @@ Usage: .venv/bin/python bench/progress.py  (or: --logs 10000 --rounds 5 --durati
 
 import argparse
 import random
-import re
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from contextlib import nullcontext
 from datetime import timedelta
 
-from common import ROOT, setup_django
+from common import serving, session_cookie, setup_django, wrk
 
 setup_django("drillquiz_bench_progress")
 
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -107,15 +100,6 @@ def prepare(logs: int, days: int) -> User:
     return user
 
 
-def session_cookie(user: User) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
 def in_process(user: User, requests: int) -> dict[str, tuple[int, float]]:
     """Queries and the median ms of each series through Django's test client, alternating request by
     request: the exam list, the progress page, and the progress page with the cache emptied first (a
@@ -141,25 +125,6 @@ def in_process(user: User, requests: int) -> dict[str, tuple[int, float]]:
     return {name: (queries[name], statistics.median(times[name])) for name in SERIES}
 
 
-def milliseconds(figure: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", figure).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
-
-
-def wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, float]:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}", url]
-    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    print(output, file=sys.stderr)
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-        "p50": milliseconds(percentiles["50"]),
-        "p99": milliseconds(percentiles["99"]),
-        "non_2xx": int(errors.group(1)) if errors else 0,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--logs", type=int, default=10_000)
@@ -183,30 +148,8 @@ def main() -> None:
     if not options.rounds:  # --rounds 0: the queries and in-process times only
         return
 
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "drillquiz.asgi:application",
-            "--port",
-            str(PORT),
-            "--no-access-log",
-            "--workers",
-            str(options.web_workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
     results: dict[str, list[dict[str, float]]] = {name: [] for name in PAGES}
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(PORT, options.web_workers):
         print("\n| round | page | requests/s | p50 ms | p99 ms | non-2xx |", end=" ")
         print(f"({options.connections} connections, {options.duration} s each)")
         print("| --- | --- | --- | --- | --- | --- |")
@@ -219,9 +162,6 @@ def main() -> None:
                     f"| {round_number + 1} | {name} | {result['requests_per_s']:.2f} | {result['p50']:.2f} | "
                     f"{result['p99']:.2f} | {result['non_2xx']} |"
                 )
-    finally:
-        server.terminate()
-        server.wait()
 
     print(f"\n| page | median requests/s | median p50 ms | median p99 ms | (of {options.rounds} rounds)")
     print("| --- | --- | --- | --- |")

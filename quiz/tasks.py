@@ -34,15 +34,20 @@ def send_review_reminder_chunk(self: Task, pairs: list) -> dict:
     return vars(report)
 
 
-@shared_task(soft_time_limit=120, time_limit=150)
-def reschedule_reviews(user_id: int) -> int:
-    """After a change of desired retention: the learner's cards get the due dates it gives."""
+def learner(user_id: object) -> User:
+    """The user a task's argument names; InvalidTaskArguments if it is not the id of one."""
     if type(user_id) is not int:
         raise InvalidTaskArguments(f"expected a user id, got {user_id!r:.40}")
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise InvalidTaskArguments(f"no user {user_id}")
-    return services.reschedule_cards(user)
+    return user
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def reschedule_reviews(user_id: int) -> int:
+    """After a change of desired retention: the learner's cards get the due dates it gives."""
+    return services.reschedule_cards(learner(user_id))
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
@@ -93,9 +98,4 @@ def fit_all_learner_parameters() -> int:
 @shared_task(soft_time_limit=120, time_limit=150)
 def fit_learner_parameters(user_id: int) -> bool:
     """Fit one learner's FSRS parameters to their reviews; False where they keep the defaults."""
-    if type(user_id) is not int:
-        raise InvalidTaskArguments(f"expected a user id, got {user_id!r:.40}")
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise InvalidTaskArguments(f"no user {user_id}")
-    return fitting.fit_learner(user) is not None
+    return fitting.fit_learner(learner(user_id)) is not None

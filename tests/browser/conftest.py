@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from accounts.models import User
+from tests.factories import PASSWORD
 from tests.processes import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,3 +52,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page: Page, base: str, user: User) -> None:
+    """Log in through the login form, in whatever language the page is in."""
+    page.goto(f"{base}/accounts/login/")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    expect(page.locator("form[action='/accounts/logout/']")).to_have_count(1)

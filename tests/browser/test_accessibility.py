@@ -1,13 +1,14 @@
 """axe-core over every learner page, logged in and out: no serious or critical violation."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from notifications.models import Level
 from notifications.services import notify_users
 from quiz import services
 from quiz.models import Exam
 from tests.browser.axe import serious_violations
-from tests.factories import PASSWORD, make_exam, make_user
+from tests.browser.conftest import log_in
+from tests.factories import make_exam, make_user
 from tests.processes import WebServer
 
 ANONYMOUS_PAGES = [
@@ -39,11 +40,7 @@ def test_no_learner_page_has_a_serious_accessibility_violation(page: Page, web_s
 
     assert violations_on(page, web_server.url, ANONYMOUS_PAGES) == {}
 
-    page.goto(f"{web_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(learner.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in(page, web_server.url, learner)
     assert violations_on(page, web_server.url, LEARNER_PAGES) == {}
 
 
@@ -79,11 +76,7 @@ def test_every_learner_page_can_be_used_with_the_keyboard(page: Page, web_server
     exam = make_exam("python", questions=3, title="Python drills")
     learner = make_user("minji", language="en")
     services.add_to_review_queue(learner, [exam.questions.all()[0].pk], services.timezone.now())
-    page.goto(f"{web_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(learner.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in(page, web_server.url, learner)
 
     unreached = {}
     for path in LEARNER_PAGES:

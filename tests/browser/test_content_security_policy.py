@@ -8,11 +8,10 @@ import pytest
 from django_celery_beat.models import CrontabSchedule
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
-from accounts.models import User
 from notifications.models import Level
 from notifications.services import notify_users
 from quiz.models import Exam, Question, Tag
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.factories import PASSWORD, make_exam, make_user
 from tests.processes import WebServer
 
@@ -55,14 +54,6 @@ def watched(browser: Browser) -> Iterator[Watched]:
     page.set_default_timeout(15_000)
     yield Watched(context, page, violations)
     context.close()
-
-
-def log_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_learner_pages_break_no_policy_and_a_notification_arrives_live(watched: Watched, web_server: WebServer) -> None:

@@ -14,23 +14,14 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from accounts.models import User
 from quiz import attempts
 from quiz.models import Answer, Attempt, ReviewItem
 from tests.browser.axe import serious_violations
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, make_exam, make_user
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import make_exam, make_user
 from tests.processes import WebServer
 
 PHONE_WIDTH = 390
-
-
-def log_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def is_focused(target: Locator) -> bool:

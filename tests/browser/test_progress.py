@@ -10,8 +10,8 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from accounts.models import User
 from quiz.models import Attempt, CardState, Exam, Rating, ReviewItem, ReviewLog
 from tests.browser.axe import serious_violations
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, make_exam, make_user
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import make_exam, make_user
 from tests.processes import WebServer
 
 PHONE = ViewportSize(width=390, height=844)
@@ -40,14 +40,6 @@ def studied(user: User, exam: Exam) -> None:
         for repeat in range(1 + day % 7)
     )
     Attempt.objects.create(user=user, exam=exam, finished=now, correct_count=2, question_count=len(questions))
-
-
-def log_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page.locator("form[action='/accounts/logout/']")).to_have_count(1)
 
 
 def sideways_scroll(page: Page) -> int:

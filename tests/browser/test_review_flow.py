@@ -5,20 +5,11 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import User
 from quiz.models import CardState, Rating, ReviewItem, ReviewLog
 from tests.browser.axe import serious_violations
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, make_exam, make_user
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import make_exam, make_user
 from tests.processes import WebServer
-
-
-def log_in(page: Page, server: WebServer, user: User) -> None:
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_a_learner_reviews_two_cards_with_the_keyboard_only(page: Page, web_server: WebServer) -> None:
@@ -37,7 +28,7 @@ def test_a_learner_reviews_two_cards_with_the_keyboard_only(page: Page, web_serv
         last_review=now - timedelta(days=10),
     )
     ReviewItem.objects.create(user=learner, question=second, due=now)
-    log_in(page, web_server, learner)
+    log_in(page, web_server.url, learner)
 
     page.goto(f"{web_server.url}/reviews/")
     expect(page.get_by_text("Question 1 of python?")).to_be_visible()
@@ -84,7 +75,7 @@ def test_the_review_page_fits_a_phone_screen(browser: Browser, web_server: WebSe
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:
-        log_in(page, web_server, learner)
+        log_in(page, web_server.url, learner)
         page.goto(f"{web_server.url}/reviews/")
         page.get_by_label("Answer A").check()
         page.get_by_role("button", name="Check").click()
