@@ -1,23 +1,24 @@
 """What a learner can see of their own progress: the days they studied, their streaks, their true
 retention, the reviews coming up and their exam scores; and the streak milestones they are told of.
 
-Everything is counted in PostgreSQL per local day of the learner (AT TIME ZONE their time zone), so
-the number of queries is the same whatever the history, and Python only sees a row per day or per exam.
-The aggregates are plain SQL: through the ORM, compiling them cost as much time as running them, or
-more (bench/progress.py). The days before today do not change, so their counts are cached until
-the learner's day ends; today's are counted afresh on every view.
+Everything is counted in the database per local day of the learner (TruncDate in their time zone),
+so the number of queries is the same whatever the history, and Python sees a row per day (or per
+finished attempt, for the exam scores). The days before today do not change, so their counts are
+cached until the learner's day ends; today's are counted afresh on every view.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
@@ -26,7 +27,7 @@ from accounts.models import User
 from drillquiz.once import CACHE_DOWN
 from notifications.models import Level
 from notifications.services import notify_users
-from quiz.models import CardState, Exam, Rating, ReviewLog, StreakMilestone
+from quiz.models import Answer, Attempt, CardState, Exam, Rating, ReviewItem, ReviewLog, StreakMilestone
 
 logger = logging.getLogger(__name__)
 
@@ -125,39 +126,37 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-# Reviews and answered questions per local day between two instants, in one statement.
-STUDY_DAYS_SQL = """
-SELECT day, SUM(reviews)::int, SUM(answers)::int, SUM(learned_reviews)::int, SUM(remembered)::int FROM (
-    SELECT (reviewed_at AT TIME ZONE %(zone)s)::date AS day, COUNT(*) AS reviews, 0 AS answers,
-        COUNT(*) FILTER (WHERE state_before = %(review)s) AS learned_reviews,
-        COUNT(*) FILTER (WHERE state_before = %(review)s AND rating <> %(again)s) AS remembered
-    FROM quiz_reviewlog
-    WHERE user_id = %(user)s AND reviewed_at >= %(since)s AND reviewed_at < %(until)s
-    GROUP BY 1
-    UNION ALL
-    SELECT (answer.answered_at AT TIME ZONE %(zone)s)::date, 0, COUNT(*), 0, 0
-    FROM quiz_answer AS answer JOIN quiz_attempt AS attempt ON attempt.id = answer.attempt_id
-    WHERE attempt.user_id = %(user)s AND answer.answered_at >= %(since)s AND answer.answered_at < %(until)s
-    GROUP BY 1
-) AS counted
-GROUP BY day
-"""
 EVER = datetime(1, 1, 2, tzinfo=UTC)  # before any review, and still a date in every time zone
 
 
 def count_days(user: User, since: datetime, until: datetime) -> dict[date, Day]:
-    """The local days from `since` to `until` with a review or an answered question (one query)."""
-    parameters: dict[str, str | int | datetime] = {
-        "zone": user.time_zone,
-        "user": user.pk,
-        "since": since,
-        "until": until,
-        "review": int(CardState.REVIEW),
-        "again": int(Rating.AGAIN),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(STUDY_DAYS_SQL, parameters)
-        return {row[0]: Day(*row) for row in cursor.fetchall()}
+    """The local days from `since` to `until` with a review or an answered question (two queries)."""
+    zone = ZoneInfo(user.time_zone)
+    learned = Q(state_before=CardState.REVIEW)
+    reviews = (
+        ReviewLog.objects.filter(user=user, reviewed_at__gte=since, reviewed_at__lt=until)
+        .annotate(day=TruncDate("reviewed_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            reviews=Count("pk"),
+            learned=Count("pk", filter=learned),
+            remembered=Count("pk", filter=learned & ~Q(rating=Rating.AGAIN)),
+        )
+        .values_list("day", "reviews", "learned", "remembered")
+        .order_by()
+    )
+    answers = (
+        Answer.objects.filter(attempt__user=user, answered_at__gte=since, answered_at__lt=until)
+        .annotate(day=TruncDate("answered_at", tzinfo=zone))
+        .values("day")
+        .annotate(answers=Count("pk"))
+        .values_list("day", "answers")
+        .order_by()
+    )
+    days = {day: Day(day, count, 0, learned_count, remembered) for day, count, learned_count, remembered in reviews}
+    for day, count in answers:
+        days[day] = days.get(day, Day(day))._replace(answers=count)
+    return days
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def streaks(studied: Iterable[date], today: date) -> Streaks:
 
 
 def past_study(user: User, today: date) -> Past:
-    """The days before today: from the cache, or counted over the whole history (one query)."""
+    """The days before today: from the cache, or counted over the whole history (two queries)."""
     zone = ZoneInfo(user.time_zone)
     key = f"progress:past:{user.pk}:{user.time_zone}:{today.isoformat()}"
     try:
@@ -225,7 +224,7 @@ def past_study(user: User, today: date) -> Past:
 
 def study(user: User, today: date) -> tuple[dict[date, Day], Streaks]:
     """The studied days of the heatmap's year up to today, and the streaks: the days before today from
-    past_study, today's counted afresh (one query, and one more when the cache lacks the past)."""
+    past_study, today's counted afresh (two queries, and two more when the cache lacks the past)."""
     past = past_study(user, today)
     zone = ZoneInfo(user.time_zone)
     today_counts = count_days(user, local_midnight(today, zone), local_midnight(today + timedelta(days=1), zone))
@@ -234,60 +233,49 @@ def study(user: User, today: date) -> tuple[dict[date, Day], Streaks]:
     return days, Streaks(current=current, longest=max(past.longest, current), studied_today=today in today_counts)
 
 
-# Cards due per local day before `until`; overdue ones count on today.
-DUE_SQL = """
-SELECT GREATEST((due AT TIME ZONE %(zone)s)::date, %(today)s) AS day, COUNT(*)::int
-FROM quiz_reviewitem
-WHERE user_id = %(user)s AND due < %(until)s
-GROUP BY 1
-"""
-
-
 def due_forecast(user: User, today: date, days: int = FORECAST_DAYS) -> list[tuple[date, int]]:
     """Cards due on each of the next `days` local days from today; overdue ones count today (one query)."""
-    until = local_midnight(today + timedelta(days=days), ZoneInfo(user.time_zone))
-    with connection.cursor() as cursor:
-        cursor.execute(DUE_SQL, {"zone": user.time_zone, "today": today, "user": user.pk, "until": until})
-        counts = dict(cursor.fetchall())
-    return [(day, counts.get(day, 0)) for day in (today + timedelta(days=n) for n in range(days))]
-
-
-# Per exam, its last finished attempt (DISTINCT ON keeps each exam's first row in this order) and,
-# from windows that see all of them, the count and the best: the highest share right (attempts of no
-# questions last), the latest of equals.
-EXAM_SCORES_SQL = """
-SELECT DISTINCT ON (attempt.exam_id) exam.*,
-    attempt.id AS last_id, attempt.correct_count AS last_correct, attempt.question_count AS last_total,
-    attempt.finished AS last_finished, COUNT(*) OVER every AS attempt_count,
-    FIRST_VALUE(attempt.id) OVER best AS best_id,
-    FIRST_VALUE(attempt.correct_count) OVER best AS best_correct,
-    FIRST_VALUE(attempt.question_count) OVER best AS best_total,
-    FIRST_VALUE(attempt.finished) OVER best AS best_finished
-FROM quiz_attempt AS attempt JOIN quiz_exam AS exam ON exam.id = attempt.exam_id
-WHERE attempt.user_id = %(user)s AND attempt.finished IS NOT NULL
-WINDOW every AS (PARTITION BY attempt.exam_id),
-    best AS (
-        PARTITION BY attempt.exam_id
-        ORDER BY attempt.correct_count::float / NULLIF(attempt.question_count, 0) DESC NULLS LAST,
-            attempt.finished DESC, attempt.id DESC
+    zone = ZoneInfo(user.time_zone)
+    per_day = (
+        ReviewItem.objects.filter(user=user, due__lt=local_midnight(today + timedelta(days=days), zone))
+        .annotate(day=TruncDate("due", tzinfo=zone))
+        .values("day")
+        .annotate(cards=Count("pk"))
+        .values_list("day", "cards")
+        .order_by()
     )
-ORDER BY attempt.exam_id, attempt.finished DESC, attempt.id DESC
-"""
+    counts: dict[date, int] = defaultdict(int)
+    for day, cards in per_day:
+        counts[max(day, today)] += cards
+    return [(day, counts[day]) for day in (today + timedelta(days=n) for n in range(days))]
+
+
+def score_rank(score: Score) -> tuple[float, datetime, int]:
+    """The best attempt has the highest share right (attempts of no questions last), the latest of equals."""
+    return (score.correct / score.total if score.total else -1.0, score.finished, score.attempt_id)
 
 
 def exam_scores(user: User) -> list[ExamScore]:
     """Each exam the learner finished an attempt of, with the attempts, the best and the last (one query)."""
-    scores = []
-    for exam in Exam.objects.raw(EXAM_SCORES_SQL, {"user": user.pk}):
-        column = vars(exam)  # the exam's fields, and the query's other columns beside them
-        best = Score(column["best_id"], column["best_correct"], column["best_total"], column["best_finished"])
-        last = Score(column["last_id"], column["last_correct"], column["last_total"], column["last_finished"])
-        scores.append(ExamScore(exam, column["attempt_count"], best, last))
+    finished = (
+        Attempt.objects.filter(user=user, finished__isnull=False)
+        .select_related("exam")
+        .order_by("exam_id", "-finished", "-pk")
+    )
+    per_exam: dict[int, tuple[Exam, list[Score]]] = {}
+    for attempt in finished:
+        finished_at = cast(datetime, attempt.finished)  # set: the query keeps finished attempts only
+        score = Score(attempt.pk, attempt.correct_count, attempt.question_count, finished_at)
+        per_exam.setdefault(attempt.exam_id, (attempt.exam, []))[1].append(score)
+    scores = [
+        ExamScore(exam, len(attempts), max(attempts, key=score_rank), attempts[0])
+        for exam, attempts in per_exam.values()
+    ]
     return sorted(scores, key=lambda score: score.last.finished, reverse=True)
 
 
 def progress(user: User, now: datetime | None = None) -> Progress:
-    """Everything the progress page shows, in three queries whatever the length of the history (four
+    """Everything the progress page shows, in four queries whatever the length of the history (six
     when the cache lacks the days before today)."""
     today = local_today(user, now or timezone.now())
     studied, streaks_now = study(user, today)
@@ -304,7 +292,7 @@ def progress(user: User, now: datetime | None = None) -> Progress:
 
 
 def summary(user: User, now: datetime | None = None) -> Summary:
-    """The streaks, today's study and the cards due today, for the home page (two or three queries)."""
+    """The streaks, today's study and the cards due today, for the home page (three or five queries)."""
     today = local_today(user, now or timezone.now())
     studied, streaks_now = study(user, today)
     [(_today, due)] = due_forecast(user, today, days=1)
