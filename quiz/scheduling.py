@@ -5,6 +5,7 @@ not reviewed yet. Learning and relearning steps are minutes, so a missed card co
 same sitting.
 """
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import fsrs
@@ -72,13 +73,7 @@ def store_card(item: ReviewItem, card: fsrs.Card) -> None:
 def next_due(scheduler: fsrs.Scheduler, item: ReviewItem, rating: Rating, now: datetime) -> datetime:
     """When the card would be due again after this rating, without the random fuzz a real review
     adds (as Anki's buttons show it), so the preview of each button is stable across reloads."""
-    exact = fsrs.Scheduler(
-        parameters=scheduler.parameters,
-        desired_retention=scheduler.desired_retention,
-        learning_steps=scheduler.learning_steps,
-        relearning_steps=scheduler.relearning_steps,
-        enable_fuzzing=False,
-    )
+    exact = dataclasses.replace(scheduler, enable_fuzzing=False)
     card, _log = exact.review_card(to_card(item), fsrs.Rating(rating), now)
     return card.due
 
