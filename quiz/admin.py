@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 import nested_admin
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,8 +35,20 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
 
 
+class PostedIdsCheckedFormSet(nested_admin.formsets.NestedInlineFormSet):
+    """nested_admin looks up the posted ids of the inline rows as they come, so an id that is not a
+    number raised ValueError (a 500). Then no row is looked up: each form says its id is not valid."""
+
+    def get_queryset(self) -> QuerySet[Model]:
+        try:
+            return super().get_queryset()
+        except (ValueError, ValidationError):
+            return self.model._default_manager.none()
+
+
 class ChoiceInline(nested_admin.NestedTabularInline):
     model = Choice
+    formset = PostedIdsCheckedFormSet
     extra = 0
     min_num = 2
     fields = ("order", "text", "is_correct")
@@ -43,6 +56,7 @@ class ChoiceInline(nested_admin.NestedTabularInline):
 
 class QuestionInline(nested_admin.NestedStackedInline):
     model = Question
+    formset = PostedIdsCheckedFormSet
     extra = 0
     fields = ("order", "kind", "text", "explanation")
     inlines = [ChoiceInline]

@@ -4,7 +4,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from urllib.parse import urlsplit
@@ -107,7 +107,10 @@ def claim(pairs: list[Pair], now: datetime) -> tuple[uuid.UUID, list[Pair], int]
 
 
 def end_of_local_day(day: date, zone: str) -> datetime:
-    """The first instant after `day` in that time zone: a card due before it is due that day."""
+    """The first instant after `day` in that time zone: a card due before it is due that day. The
+    last date there is (a task argument may name it) ends with time itself."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(zone))
 
 
