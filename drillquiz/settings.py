@@ -376,7 +376,10 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        # Questions may show images by https URL (Markdown, quiz/rich_text.py, which drops any other
+        # scheme): an image runs no script, only editors write content, and Referrer-Policy keeps our
+        # page addresses from the image's host, which does learn the reader's IP address.
+        "img-src": ["'self'", "https:"],
         "connect-src": ["'self'"],  # the live notification stream, GET /notifications/stream
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
