@@ -104,7 +104,7 @@ def translate_batch(source_language: str, language: str, keys: list[storage.Key]
     todo = [key for key in keys if key not in stored and sources[key]]
     provider = providers.configured()
     texts = [sources[key] for key in todo]
-    translated = provider.translate(texts, source_language, language) if texts else []
+    translated = providers.translate(provider, texts, source_language, language) if texts else []
     entries = [
         storage.Entry(*key, text=text, source_hash=registry.source_hash(sources[key]))
         for key, text in zip(todo, translated, strict=True)

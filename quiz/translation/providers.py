@@ -9,6 +9,8 @@ from typing import Any, Protocol
 import requests
 from django.conf import settings
 
+from quiz import rich_text
+
 CONNECT_TIMEOUT = 3.05
 
 
@@ -125,7 +127,9 @@ class OpenAIChatProvider:
                     {
                         "role": "system",
                         "content": f"Translate each string of the JSON array the user sends from {source} to "
-                        f"{target}. Answer with only a JSON array of the translations, in the same order.",
+                        f"{target}. Answer with only a JSON array of the translations, in the same order. "
+                        f"Keep every marker such as {rich_text.OPEN}0{rich_text.CLOSE} exactly as it is: it stands "
+                        "for code.",
                     },
                     {"role": "user", "content": json.dumps(batch, ensure_ascii=False)},
                 ],
@@ -142,6 +146,20 @@ class OpenAIChatProvider:
 PROVIDERS: dict[str, type[Provider]] = {
     provider.name: provider for provider in (PseudoProvider, LibreTranslateProvider, DeepLProvider, OpenAIChatProvider)
 }
+
+
+def translate(provider: Provider, texts: list[str], source: str, target: str) -> list[str]:
+    """The provider's translations of texts, with their code (blocks, spans, link addresses) kept out of
+    the provider's hands and put back byte for byte; ProviderError if it lost or repeated a marker."""
+    masked = [rich_text.protect_code(text) for text in texts]
+    translated = provider.translate([item.text for item in masked], source, target)
+    restored = []
+    for text, item in zip(translated, masked, strict=True):
+        back = rich_text.restore_code(text, item)
+        if back is None:
+            raise ProviderError("translation provider lost or repeated a code marker")
+        restored.append(back)
+    return restored
 
 
 def configured() -> Provider:

@@ -101,7 +101,8 @@ def translate_missing(page: PageTranslation, provider: providers.Provider, missi
     for source_language, items in by_source_language.items():
         texts = list(dict.fromkeys(item.source for item in items))  # each distinct text once
         try:
-            translated = dict(zip(texts, provider.translate(texts, source_language, page.language), strict=True))
+            answers = providers.translate(provider, texts, source_language, page.language)
+            translated = dict(zip(texts, answers, strict=True))
         except providers.ProviderError as error:
             logger.warning("translation to %s unavailable, showing source text: %s", page.language, error)
             page.notice = _(
