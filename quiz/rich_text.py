@@ -41,6 +41,11 @@ SAFE = nh3.Cleaner(
 )
 
 
+def sanitise(html: str) -> str:
+    """Only the allow-listed tags, attributes, classes and URL schemes of an HTML fragment."""
+    return SAFE.clean(html)
+
+
 def highlight_code(code: str, language: str, _attrs: str) -> str:
     """A fenced block in a language Pygments knows, as coloured spans; "" leaves it to the parser."""
     try:
@@ -66,13 +71,13 @@ PARSER = (
 @lru_cache(maxsize=1024)
 def render(text: str) -> str:
     """Markdown as sanitised block HTML (paragraphs, lists, code blocks, tables)."""
-    return SAFE.clean(PARSER.render(text))
+    return sanitise(PARSER.render(text))
 
 
 @lru_cache(maxsize=4096)
 def render_inline(text: str) -> str:
     """Markdown as sanitised inline HTML, for a choice inside its label: code, emphasis, links, images."""
-    return SAFE.clean(PARSER.renderInline(text))
+    return sanitise(PARSER.renderInline(text))
 
 
 # Code is not for translating: before a text goes to a translation provider, its code blocks, code

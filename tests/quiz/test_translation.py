@@ -93,6 +93,21 @@ def test_the_next_viewer_uses_the_cache_before_the_save_lands(
     assert not Translation.objects.exists()  # the save runs after the response, in a worker
 
 
+def test_an_english_view_renders_the_translated_markdown_with_its_code_untranslated(
+    client: Client, provider: HTTPServer, learner: User
+) -> None:
+    exam = korean_exam(1)
+    text = "`kubectl get pods`는 무엇을 보여 줍니까?\n\n```bash\nkubectl get pods -A\n```"
+    Question.objects.filter(exam=exam).update(text=text)
+    url = take(client, learner, exam)
+
+    page = view_in_english(client, url)
+
+    assert "<p>EN <code>kubectl get pods</code>는 무엇을 보여 줍니까?</p>" in page
+    assert '<pre class="highlight"><code>kubectl<span class="w"> </span>get<span class="w"> </span>pods' in page
+    assert "kubectl" not in provider.log[0][0].get_data(as_text=True)
+
+
 def test_a_page_is_still_translated_and_its_save_enqueued_while_the_cache_is_down(
     client: Client, provider: HTTPServer, learner: User, settings: Settings
 ) -> None:

@@ -134,3 +134,58 @@ def test_the_pseudo_provider_is_deterministic_and_labelled() -> None:
 
     assert provider.translate(["Hello, world"], "en", "ko") == ["[ko] Héllõ, wõrld"]
     assert "development" in provider.label
+
+
+# --- Code is never translated: every provider gets markers and the code comes back byte for byte.
+
+BLOCK = "```python\n@app.task(acks_late=True)\ndef add(x, y):\n    return x + y  # 합계\n```"
+SPAN = "`celery -A proj worker --queues=email`"
+ADDRESS = "https://docs.celeryq.dev/en/stable/userguide/tasks.html"
+WITH_CODE = (
+    f"{SPAN}를 실행하면 무엇이 시작됩니까?\r\n\n{BLOCK}\n\n- 목록 안의 `x.delay()`\n\n[문서]({ADDRESS})를 보세요."
+)
+ECHOES = {
+    "libretranslate": ("/translate", echo_libretranslate),
+    "deepl": ("/v2/translate", echo_deepl),
+    "openai": ("/v1/chat/completions", echo_openai),
+}
+
+
+@pytest.mark.parametrize("name", ["pseudo", *ECHOES])
+def test_every_provider_translates_the_text_and_gives_its_code_back_byte_for_byte(
+    settings: Settings, httpserver: HTTPServer, name: str
+) -> None:
+    if name in ECHOES:
+        path, handler = ECHOES[name]
+        httpserver.expect_request(path, method="POST").respond_with_handler(handler)
+    provider = configure(settings, httpserver, name)
+
+    [result] = providers.translate(provider, [WITH_CODE], "ko", "en")
+
+    assert result.startswith("[en] " if name == "pseudo" else "EN:")
+    for code in (BLOCK, SPAN, "`x.delay()`", ADDRESS):
+        assert code in result
+    assert result.endswith(f"[문서]({ADDRESS})를 보세요.")
+    sent = "".join(request.get_data(as_text=True) for request, _ in httpserver.log)
+    assert "acks_late" not in sent and "celery -A" not in sent and "docs.celeryq" not in sent
+
+
+def test_the_language_model_is_told_to_keep_the_markers(settings: Settings, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(echo_openai)
+
+    providers.translate(configure(settings, httpserver, "openai"), [WITH_CODE], "ko", "en")
+
+    messages = bodies(httpserver)[0]["messages"]
+    assert "⟦0⟧" in messages[0]["content"]
+    assert json.loads(messages[1]["content"])[0].startswith("⟦0⟧를 실행하면")
+
+
+def test_a_provider_that_drops_a_code_marker_is_a_provider_error(settings: Settings, httpserver: HTTPServer) -> None:
+    def forgetful(request: Request) -> Response:
+        texts = json.loads(request.data)["q"]
+        return Response(json.dumps({"translatedText": [text.replace("⟦1⟧", "") for text in texts]}))
+
+    httpserver.expect_request("/translate", method="POST").respond_with_handler(forgetful)
+
+    with pytest.raises(providers.ProviderError, match="lost or repeated a code marker"):
+        providers.translate(configure(settings, httpserver, "libretranslate"), [WITH_CODE], "ko", "en")
