@@ -32,7 +32,9 @@ SAFE = nh3.Cleaner(
     allowed_classes={"pre": {CODE_CLASS}, "span": {name for name in STANDARD_TYPES.values() if name}},
     url_schemes={"http", "https", "mailto"},
     link_rel="noopener noreferrer nofollow",
-    set_tag_attribute_values={"img": {"loading": "lazy"}},
+    # A code block that scrolls sideways must be reachable by keyboard to be scrolled (axe's
+    # scrollable-region-focusable).
+    set_tag_attribute_values={"img": {"loading": "lazy"}, "pre": {"tabindex": "0"}},
     # An image only by https (or from our own site): the Content-Security-Policy allows no other
     # (drillquiz/settings.py), and a plain-http image would be mixed content on the HTTPS site.
     attribute_filter=lambda tag, name, value: (

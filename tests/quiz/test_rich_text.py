@@ -19,7 +19,7 @@ from tests.factories import make_exam
 def test_a_fenced_block_with_a_language_is_highlighted_with_our_classes() -> None:
     html = rich_text.render("```python\ndef hello():\n    return 'hi'  # greet\n```")
 
-    assert html.startswith('<pre class="highlight"><code>')
+    assert html.startswith('<pre class="highlight" tabindex="0"><code>')  # focusable: it may scroll
     assert '<span class="k">def</span>' in html
     assert '<span class="c1"># greet</span>' in html
 
@@ -27,7 +27,7 @@ def test_a_fenced_block_with_a_language_is_highlighted_with_our_classes() -> Non
 def test_a_block_without_a_known_language_is_plain_escaped_code() -> None:
     html = rich_text.render("```nosuchlanguage\na < b && c\n```")
 
-    assert html == "<pre><code>a &lt; b &amp;&amp; c\n</code></pre>\n"
+    assert html == '<pre tabindex="0"><code>a &lt; b &amp;&amp; c\n</code></pre>\n'
 
 
 def test_inline_code_lists_emphasis_and_line_breaks() -> None:
