@@ -97,6 +97,22 @@ def test_the_reminder_says_how_many_and_lists_at_most_ten_in_the_learners_langua
     assert ReviewReminder.objects.filter(status="sent").count() == 2
 
 
+def test_the_reminder_shows_a_questions_markdown_rendered_in_html_and_as_written_in_text(
+    exam: Exam, inbox: Inbox
+) -> None:
+    bob = make_user("bob", language="en")
+    exam.questions.filter(order=0).update(text="What does `acks_late` change? <script>alert(1)</script>")
+    due(bob, exam, dt.date(2026, 11, 24))
+
+    reminders.send_chunk([(bob.pk, dt.date(2026, 11, 24))], MIDNIGHT_UTC)
+
+    (email,) = inbox.to("bob@example.com")
+    html = Inbox.body(email, "html")
+    assert "What does <code>acks_late</code> change? &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "- What does `acks_late` change? <script>alert(1)</script>" in Inbox.body(email)
+
+
 def test_a_chunk_run_twice_sends_each_reminder_once(exam: Exam, inbox: Inbox) -> None:
     users = [make_user(f"user{n}") for n in range(3)]
     for user in users:
