@@ -11,6 +11,8 @@ from accounts.models import language_choices
 LONG_TEXT_MAX_LENGTH = 10_000
 # A translation may run longer than its source (English from Korean often does).
 TRANSLATION_MAX_LENGTH = 2 * LONG_TEXT_MAX_LENGTH
+# Short: a stacked inline repeats it on every question of an exam's change form.
+MARKDOWN_HELP = _("Markdown: `code`, ```python blocks, lists, *emphasis*, links, https images.")
 
 
 class Tag(models.Model):
@@ -64,8 +66,10 @@ class Question(models.Model):
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.SINGLE)
-    text = models.TextField(_("text"), max_length=LONG_TEXT_MAX_LENGTH)
-    explanation = models.TextField(_("explanation"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
+    text = models.TextField(_("text"), max_length=LONG_TEXT_MAX_LENGTH, help_text=MARKDOWN_HELP)
+    explanation = models.TextField(
+        _("explanation"), max_length=LONG_TEXT_MAX_LENGTH, blank=True, help_text=MARKDOWN_HELP
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
@@ -77,7 +81,7 @@ class Question(models.Model):
 
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    text = models.CharField(_("text"), max_length=500)
+    text = models.CharField(_("text"), max_length=500, help_text=_("Markdown on one line."))
     is_correct = models.BooleanField(_("correct"), default=False)
     order = models.PositiveIntegerField(_("order"), default=0)
 
