@@ -217,9 +217,12 @@ def restore_code(translated: str, masked: Masked) -> str | None:
     while (start := translated.find(OPEN, position)) >= 0:
         close = translated.find(CLOSE, start)
         inside = translated[start + 1 : close].strip() if close >= 0 else ""
-        if not (inside.isascii() and inside.isdigit()) or int(inside) >= len(masked.kept) or int(inside) in seen:
+        # A number is short: int() of thousands of digits (a provider's garbage) would raise.
+        if not (inside.isascii() and inside.isdigit() and len(inside) <= 6):
             return None
         number = int(inside)
+        if number >= len(masked.kept) or number in seen:
+            return None
         seen.add(number)
         before, code = translated[position:start], masked.kept[number]
         if number in masked.blocks:

@@ -216,7 +216,9 @@ def test_a_block_marker_joined_to_the_text_is_put_back_on_lines_of_its_own() -> 
     assert restored == "Schau:\n```py\nx = 1\n```\n Fertig."
 
 
-@pytest.mark.parametrize("answer", ["Run it:", "Run ⟦0⟧ and ⟦0⟧:", "Run ⟦7⟧:", "Run ⟦x⟧:", "Run ⟦0:"])
+@pytest.mark.parametrize(
+    "answer", ["Run it:", "Run ⟦0⟧ and ⟦0⟧:", "Run ⟦7⟧:", "Run ⟦x⟧:", "Run ⟦0:", "Run ⟦0⟧ ⟦" + "9" * 5000 + "⟧"]
+)
 def test_a_translation_that_lost_or_repeated_a_marker_is_refused(answer: str) -> None:
     masked = rich_text.protect_code("Run `ls`:")
 
