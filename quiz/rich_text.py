@@ -35,12 +35,15 @@ SAFE = nh3.Cleaner(
     # A code block that scrolls sideways must be reachable by keyboard to be scrolled (axe's
     # scrollable-region-focusable).
     set_tag_attribute_values={"img": {"loading": "lazy"}, "pre": {"tabindex": "0"}},
-    # An image only by https (or from our own site): the Content-Security-Policy allows no other
-    # (drillquiz/settings.py), and a plain-http image would be mixed content on the HTTPS site.
-    attribute_filter=lambda tag, name, value: (
-        None if tag == "img" and name == "src" and value.strip().lower().startswith("http:") else value
-    ),
+    attribute_filter=lambda tag, name, value: None if tag == "img" and name == "src" and is_http(value) else value,
 )
+
+
+def is_http(url: str) -> bool:
+    """A plain-http address, read as a browser reads it (spaces and control characters dropped). An
+    image goes only by https or from our own site: the Content-Security-Policy allows no other
+    (drillquiz/settings.py), and a plain-http image would be mixed content on the HTTPS site."""
+    return "".join(char for char in url if char > " ").lower().startswith("http:")
 
 
 def sanitise(html: str) -> str:

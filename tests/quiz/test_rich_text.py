@@ -46,6 +46,7 @@ def test_links_get_rel_and_images_load_by_https_only() -> None:
     assert '<a href="https://docs.celeryq.dev/" rel="noopener noreferrer nofollow">docs</a>' in html
     assert '<img src="https://example.com/pod.png" alt="pod" loading="lazy">' in html
     assert "http://example.com/a.png" not in html  # mixed content, and the policy would block it
+    assert "src" not in rich_text.sanitise('<img src=" ht&#9;tp://example.com/a.png">')
 
 
 def test_a_heading_mark_and_raw_html_stay_text() -> None:
