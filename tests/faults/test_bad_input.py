@@ -921,10 +921,13 @@ fine_exam_files = st.fixed_dictionaries(
 ).map(lambda exam: with_right_first_choices(exam))
 # The places a flaw can sit in a file: at the top, in the first question, in its first choice.
 FLAW_PLACES = ["format", "slug", "title", "description", "source_language", "published", "tags", "questions"]
-FLAW_PLACES += [f"question.{name}" for name in ("kind", "text", "explanation", "choices")]
-FLAW_PLACES += [f"choice.{name}" for name in ("text", "correct")]
+FLAW_PLACES += ["translations"]
+FLAW_PLACES += [f"question.{name}" for name in ("kind", "text", "explanation", "choices", "translations")]
+FLAW_PLACES += [f"choice.{name}" for name in ("text", "correct", "translations")]
 flaws: st.SearchStrategy[Any] = st.one_of(
-    st.sampled_from(["x" * 80 + "\n", "python\n", "\ud800", "a\x00b", "x" * 201, "x" * 501]), json_values
+    st.sampled_from(["x" * 80 + "\n", "python\n", "\ud800", "a\x00b", "x" * 201, "x" * 501]),
+    st.sampled_from([{"ko": {"title": "a\x00b", "text": "\ud800"}}, {"en": {"text": "T"}, "ko": []}]),
+    json_values,
 )
 
 
