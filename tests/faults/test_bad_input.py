@@ -50,7 +50,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_celery_beat.models import CrontabSchedule
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
@@ -1388,3 +1388,17 @@ def test_a_crontab_form_with_a_negative_number_is_a_form_error(world: World, fie
     assert response.status_code == 200
     assert response.context["adminform"].form.errors[field]
     assert CrontabSchedule.objects.get().minute == "0"
+
+
+@pytest.mark.parametrize("task", ["\x00", "jobs.tasks.no_such_task"])
+def test_a_periodic_task_form_with_an_unregistered_task_is_a_form_error(world: World, task: str) -> None:
+    periodic = PeriodicTask.objects.get()
+    path = f"/admin/django_celery_beat/periodictask/{periodic.pk}/change/"
+    client = staff_client(world)
+    form = FormFields.of(client.get(path).content.decode(), "periodictask_form")
+
+    response = client.post(path, {**form, "regtask": task})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["regtask"] == ["Not a registered task."]
+    assert PeriodicTask.objects.get().task == periodic.task
