@@ -18,19 +18,22 @@ class UserTimeZoneMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if iscoroutinefunction(self):
+        if self.is_async:
             return self.__acall__(request)
         activate_for(request.user.time_zone if request.user.is_authenticated else None)
-        return self.get_response(request)  # type: ignore[return-value]
+        return self.get_response(request)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         user = await request.auser()
         activate_for(user.time_zone if user.is_authenticated else None)
-        return await self.get_response(request)  # type: ignore[misc,no-any-return]
+        response = self.get_response(request)
+        assert isinstance(response, Awaitable)
+        return await response
 
 
 def activate_for(time_zone: str | None) -> None:
