@@ -52,7 +52,8 @@ def long_exam() -> Exam:
         title=f"Celery routing with {LONG_WORD}",
         description=f"Where does {LONG_CODE} go? {LONG_WORD} " * 3,
     )
-    translate(exam, title=f"셀러리 라우팅 {LONG_KOREAN}", description=f"{LONG_CODE} 는 어디로 가나요? {LONG_KOREAN} " * 3)
+    korean_description = f"{LONG_CODE} 는 어디로 가나요? {LONG_KOREAN} " * 3
+    translate(exam, title=f"셀러리 라우팅 {LONG_KOREAN}", description=korean_description)
     for number in range(3):
         question = Question.objects.create(
             exam=exam,

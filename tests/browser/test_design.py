@@ -7,13 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from notifications.models import Level
 from notifications.services import notify_users
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import Scheme, in_language, log_in, open_context, screenshot
 from tests.browser.content import ANONYMOUS_PATHS, LONG_CODE, Site, learner_who_has_been_everywhere
 from tests.factories import PASSWORD, make_user
 from tests.processes import WebServer
@@ -27,21 +26,10 @@ def site(transactional_db: None) -> Site:
     return learner_who_has_been_everywhere()
 
 
-def open_context(browser: Browser, base: str, width: int, language: str, scheme: str = "light") -> BrowserContext:
-    """A browser at `width` whose pages come in `language` (the cookie LocaleMiddleware reads)."""
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, color_scheme=scheme, is_mobile=width < 500, has_touch=width < 500
-    )
-    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}])
-    return context
-
-
 def logged_in(context: BrowserContext, base: str, learner: User, language: str) -> Page:
     page = context.new_page()
-    page.set_default_timeout(15_000)
     log_in(page, base, learner)
-    # Logging in switches to the learner's own language; the cookie puts back the one under test.
-    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}])
+    in_language(context, base, language)
     return page
 
 
@@ -73,7 +61,7 @@ def test_no_learner_page_scrolls_sideways(browser: Browser, web_server: WebServe
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_screenshots_of_every_learner_page_in_both_languages(
-    browser: Browser, web_server: WebServer, site: Site, scheme: str
+    browser: Browser, web_server: WebServer, site: Site, scheme: Scheme
 ) -> None:
     base = web_server.url
     for language in ("en", "ko"):
@@ -100,7 +88,8 @@ def test_at_phone_width_the_header_is_one_row_and_the_nav_opens_as_a_menu(
     header = page.locator(".site-header")
     nav_link = page.locator("#site-nav").get_by_role("link", name="Reviews")
 
-    assert header.bounding_box()["height"] <= 60
+    box = header.bounding_box()
+    assert box is not None and box["height"] <= 60
     expect(nav_link).to_be_hidden()
     menu = page.get_by_role("button", name="Menu")
     menu.click()
