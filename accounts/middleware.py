@@ -1,4 +1,5 @@
 from collections.abc import Awaitable, Callable
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -31,9 +32,7 @@ class UserTimeZoneMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         user = await request.auser()
         activate_for(user.time_zone if user.is_authenticated else None)
-        response = self.get_response(request)
-        assert isinstance(response, Awaitable)
-        return await response
+        return await cast(Awaitable[HttpResponseBase], self.get_response(request))
 
 
 def activate_for(time_zone: str | None) -> None:
