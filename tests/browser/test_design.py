@@ -52,8 +52,12 @@ def test_no_learner_page_scrolls_sideways(browser: Browser, web_server: WebServe
             page.goto(f"{base}{path}")
             expect(page.locator("html")).to_have_attribute("lang", language)
             overflow[f"{language} {name}"] = sideways_scroll(page)
-        page.locator("#bell summary").click()  # the open bell menu must fit too
-        overflow[f"{language} bell menu"] = sideways_scroll(page)
+        page.locator("#bell summary").click()  # the open bell menu must fit too, on both sides
+        box = page.locator(".bell-menu").bounding_box()
+        assert box is not None
+        overflow[f"{language} bell menu"] = max(
+            sideways_scroll(page), round(-box["x"]), round(box["x"] + box["width"] - width)
+        )
         context.close()
 
     assert {name: pixels for name, pixels in overflow.items() if pixels > 0} == {}
@@ -102,6 +106,21 @@ def test_at_phone_width_the_header_is_one_row_and_the_nav_opens_as_a_menu(
     nav_link.click()
     expect(page.get_by_role("heading", name="Reviews", exact=True)).to_be_visible()
     context.close()
+
+
+def test_focus_is_visible_on_links_buttons_and_fields(page: Page, web_server: WebServer) -> None:
+    page.goto(f"{web_server.url}/accounts/signup/")
+    outlines = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        outlines.append(
+            page.evaluate(
+                "[document.activeElement.outerHTML.slice(0, 60), getComputedStyle(document.activeElement).outlineStyle]"
+            )
+        )
+
+    assert len([element for element, _style in outlines if not element.startswith("<body")]) >= 6
+    assert [element for element, style in outlines if style == "none" and not element.startswith("<body")] == []
 
 
 def test_the_bell_is_an_icon_whose_name_says_the_unread_count(page: Page, web_server: WebServer, site: Site) -> None:
