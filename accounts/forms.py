@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import User, validate_time_zone
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -14,6 +14,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(label=_("Email"), help_text=_("For reminders and password resets."))
+    # Filled with the browser's zone by static/js/site.js; left empty without JavaScript.
+    time_zone = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""})
+    )
 
     class Meta:
         model = User
@@ -25,6 +29,14 @@ class SignupForm(UserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this email already exists."))
         return email
+
+    def clean_time_zone(self) -> str:
+        """The browser's IANA time zone, or the default one when the browser sent none."""
+        time_zone = self.cleaned_data["time_zone"].strip()
+        if not time_zone:
+            return str(User._meta.get_field("time_zone").get_default())
+        validate_time_zone(time_zone)
+        return time_zone
 
 
 class ProfileForm(forms.ModelForm):

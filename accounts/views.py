@@ -32,6 +32,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             language=form.cleaned_data["language"],
+            time_zone=form.cleaned_data["time_zone"],
         )
         # Named, as more than one backend is configured; the new account's password was just set.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -1,6 +1,7 @@
 """Sign up, log in, profile, language, password reset."""
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
+from notifications.models import Level
+from notifications.services import notify_users
 from tests.factories import PASSWORD, make_user
 
 SIGNUP = {
@@ -37,6 +40,8 @@ def test_signing_up_logs_the_learner_in_in_their_language(client: Client, db: No
         ({"password2": "something else"}, "The two password fields"),
         ({"language": "xx"}, "Select a valid choice."),
         ({"username": ""}, "This field is required."),
+        ({"time_zone": "Mars/Olympus_Mons"}, "Mars/Olympus_Mons is not a known time zone."),
+        ({"time_zone": "Europe/" + "x" * 100}, "Ensure this value has at most 64 characters"),
     ],
 )
 def test_a_bad_signup_shows_the_field_and_creates_nothing(
@@ -47,6 +52,41 @@ def test_a_bad_signup_shows_the_field_and_creates_nothing(
     assert response.status_code == 400
     assert field_error in response.content.decode()
     assert not User.objects.exists()
+
+
+def test_signing_up_keeps_the_browsers_time_zone_and_the_profile_shows_it(client: Client, db: None) -> None:
+    response = client.post("/accounts/signup/", {**SIGNUP, "time_zone": "America/New_York"})
+
+    assert response.status_code == 302
+    assert User.objects.get(username="minji").time_zone == "America/New_York"
+    profile = client.get("/accounts/profile/").content.decode()
+    assert '<option value="America/New_York" selected>' in profile
+
+
+def test_a_signup_without_a_time_zone_gets_the_default_one(client: Client, db: None) -> None:
+    response = client.post("/accounts/signup/", SIGNUP)
+
+    assert response.status_code == 302
+    assert User.objects.get(username="minji").time_zone == User._meta.get_field("time_zone").get_default()
+
+
+def test_the_signup_form_carries_a_hidden_field_for_the_browsers_time_zone(client: Client, db: None) -> None:
+    page = client.get("/accounts/signup/").content.decode()
+
+    assert re.search(r'<input type="hidden" name="time_zone"[^>]*data-browser-time-zone', page)
+
+
+def test_pages_show_times_in_the_learners_own_time_zone(client: Client, db: None) -> None:
+    learner = make_user("minji", language="en", time_zone="America/New_York")
+    notify_users([learner.pk], Level.INFO, "Hello")
+    note = learner.notifications.get()
+    client.force_login(learner)
+
+    page = client.get("/notifications/").content.decode()
+
+    local = note.created.astimezone(ZoneInfo("America/New_York"))
+    assert f'datetime="{local.isoformat()}"' in page
+    assert "ago" in page or "now" in page
 
 
 def test_an_email_can_have_only_one_account(client: Client, db: None) -> None:

@@ -2,10 +2,12 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
+from django.conf import settings
 from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from accounts.models import User
 from tests.factories import PASSWORD
@@ -61,3 +63,22 @@ def log_in(page: Page, base: str, user: User) -> None:
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#id_password").press("Enter")
     expect(page.locator("form[action='/accounts/logout/']")).to_have_count(1)
+
+
+Scheme = Literal["light", "dark"]
+
+
+def in_language(context: BrowserContext, base: str, language: str) -> None:
+    """Pages of the context come in `language` (the cookie LocaleMiddleware reads; logging in resets it)."""
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}])
+
+
+def open_context(browser: Browser, base: str, width: int, language: str, scheme: Scheme = "light") -> BrowserContext:
+    """A browser `width` pixels wide (a phone's below 500), in `language`, light or dark."""
+    phone = width < 500
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, color_scheme=scheme, is_mobile=phone, has_touch=phone
+    )
+    context.set_default_timeout(15_000)
+    in_language(context, base, language)
+    return context

@@ -1,27 +1,20 @@
-"""axe-core over every learner page, logged in and out: no serious or critical violation."""
+"""axe-core over every learner page, logged in and out, with the longest content, in both languages,
+light and dark, wide and narrow: no serious or critical violation."""
 
-from playwright.sync_api import Page
+import pytest
+from playwright.sync_api import Browser, Page
 
-from notifications.models import Level
-from notifications.services import notify_users
-from quiz import services
-from quiz.models import Exam
 from tests.browser.axe import serious_violations
-from tests.browser.conftest import log_in
-from tests.factories import make_exam, make_user
+from tests.browser.conftest import Scheme, in_language, log_in, open_context
+from tests.browser.content import ANONYMOUS_PATHS, Site, learner_who_has_been_everywhere
 from tests.processes import WebServer
 
-ANONYMOUS_PAGES = [
-    "/",
-    "/exams/",
-    "/exams/python/",
-    "/accounts/login/",
-    "/accounts/signup/",
-    "/accounts/password-reset/",
-]
-LEARNER_PAGES = ["/", "/exams/", "/exams/python/", "/attempts/", "/reviews/", "/reviews/settings/"]
-LEARNER_PAGES += ["/accounts/profile/", "/notifications/"]
-LEARNER_PAGES += ["/progress/"]
+ANONYMOUS_PAGES = ["/", "/exams/", "/exams/long/", "/accounts/password-reset/", *ANONYMOUS_PATHS.values()]
+
+
+@pytest.fixture
+def site(transactional_db: None) -> Site:
+    return learner_who_has_been_everywhere()
 
 
 def violations_on(page: Page, base: str, paths: list[str]) -> dict[str, list[str]]:
@@ -32,16 +25,22 @@ def violations_on(page: Page, base: str, paths: list[str]) -> dict[str, list[str
     return {path: violations for path, violations in found.items() if violations}
 
 
-def test_no_learner_page_has_a_serious_accessibility_violation(page: Page, web_server: WebServer) -> None:
-    exam: Exam = make_exam("python", questions=3, title="Python drills")
-    learner = make_user("minji", language="en")
-    services.add_to_review_queue(learner, [exam.questions.all()[0].pk], services.timezone.now())
-    notify_users([learner.pk], Level.INFO, "Welcome")
+@pytest.mark.parametrize(
+    ("scheme", "language", "width"),
+    [("light", "en", 1024), ("dark", "en", 1280), ("light", "ko", 390), ("dark", "ko", 390)],
+)
+def test_no_learner_page_has_a_serious_accessibility_violation(
+    browser: Browser, web_server: WebServer, site: Site, scheme: Scheme, language: str, width: int
+) -> None:
+    context = open_context(browser, web_server.url, width, language, scheme)
+    page = context.new_page()
 
     assert violations_on(page, web_server.url, ANONYMOUS_PAGES) == {}
 
-    log_in(page, web_server.url, learner)
-    assert violations_on(page, web_server.url, LEARNER_PAGES) == {}
+    log_in(page, web_server.url, site.learner)
+    in_language(context, web_server.url, language)
+    assert violations_on(page, web_server.url, list(site.paths.values())) == {}
+    context.close()
 
 
 def unreached_by_tab(page: Page) -> list[str]:
@@ -72,14 +71,11 @@ def unreached_by_tab(page: Page) -> list[str]:
     )
 
 
-def test_every_learner_page_can_be_used_with_the_keyboard(page: Page, web_server: WebServer) -> None:
-    exam = make_exam("python", questions=3, title="Python drills")
-    learner = make_user("minji", language="en")
-    services.add_to_review_queue(learner, [exam.questions.all()[0].pk], services.timezone.now())
-    log_in(page, web_server.url, learner)
+def test_every_learner_page_can_be_used_with_the_keyboard(page: Page, web_server: WebServer, site: Site) -> None:
+    log_in(page, web_server.url, site.learner)
 
     unreached = {}
-    for path in LEARNER_PAGES:
+    for path in site.paths.values():
         page.goto(f"{web_server.url}{path}")
         unreached[path] = unreached_by_tab(page)
 

@@ -55,8 +55,7 @@ def test_sign_up_take_an_exam_review_the_miss_and_switch_to_korean(page: Page, w
     expect(page.get_by_text("Nothing to review today. Well done!")).to_be_visible()
     assert ReviewItem.objects.get().state == CardState.REVIEW
 
-    page.get_by_label("Language").select_option("ko")
-    page.get_by_role("button", name="Switch").click()
+    page.get_by_label("Language").select_option("ko")  # applies on change
     expect(page.get_by_role("heading", name="복습")).to_be_visible()
     expect(page.get_by_role("link", name="시험")).to_be_visible()
 

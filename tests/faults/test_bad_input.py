@@ -477,7 +477,11 @@ CASES = [
         fixed("/reviews/settings/"),
         ("desired_retention", "new_cards_per_day", "reviews_per_day"),
     ),
-    Case("accounts:signup", fixed("/accounts/signup/"), ("username", "email", "password1", "password2", "language")),
+    Case(
+        "accounts:signup",
+        fixed("/accounts/signup/"),
+        ("username", "email", "password1", "password2", "language", "time_zone"),
+    ),
     Case("accounts:login", fixed("/accounts/login/"), ("username", "password", "next")),
     Case("accounts:logout", fixed("/accounts/logout/"), ("next",)),
     Case(

@@ -511,7 +511,9 @@ def test_no_secret_reaches_logs_task_records_or_messages_when_real_tasks_run(
     wait_until(lambda: len(slack_webhook.log) == 1, 20, "the Slack alert")
     # The mail server refuses the login: the next welcome email fails for good, through the dead-letter path.
     mail_server_with_login.accepts_login = False
-    account_services.register_user(username="second", email="second@example.com", password="x" * 12, language="en")
+    account_services.register_user(
+        username="second", email="second@example.com", password="x" * 12, language="en", time_zone="UTC"
+    )
     wait_until(lambda: failed("accounts.tasks.send_welcome_email"), 30, "the welcome task to fail for good")
     wait_until(lambda: len(slack_webhook.log) == 2, 20, "the dead-letter Slack alert")
     # The webhook has the request before the worker thread reads the answer and logs it: wait for
