@@ -20,7 +20,7 @@ def size(value: int | None) -> str:
 
 
 def duration(value: timedelta | None) -> str:
-    """"30 ms" under a second, "4.2 s" under a minute, "3 min 5 s" under an hour, "2 h 5 min" above."""
+    """A duration in the unit that fits: "30 ms", "4.2 s", "3 min 5 s", "2 h 5 min"."""
     if value is None:
         return UNKNOWN
     seconds = max(0.0, value.total_seconds())

@@ -438,6 +438,7 @@ class TranslationAdmin(admin.ModelAdmin):
     """Editors correct machine translations here; a saved translation becomes human and is never replaced."""
 
     list_display = ("translated", "field", "language", "origin", "short_text", "provider", "updated")
+    list_display_links = ("short_text",)  # the first column links to the object's own page
     list_filter = ("language", StateFilter, ExamFilter, "model", "origin")
     search_fields = ("text",)
     fields = ("translated", "field", "language", "source_text", "text", "origin", "provider", "updated")
