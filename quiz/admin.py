@@ -1,5 +1,5 @@
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
+from drillquiz import humanize
 from drillquiz.admin_site import RecordAdmin
 from jobs.services import enqueue
 from quiz import exam_io
@@ -182,6 +183,12 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return super().get_queryset(request).annotate(choice_total=Count("choices"))
+
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], str | bool]]:
+        """One exam's questions (the list the exam page links to) need no exam column."""
+        if "exam__id__exact" in request.GET:
+            return [name for name in self.list_display if name != "exam"]
+        return list(self.list_display)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         """From the exam's "Add question" link (?exam=ID): that exam, and the order after its last question."""
@@ -401,6 +408,17 @@ class ExamFilter(admin.SimpleListFilter):
         )
 
 
+class KindFilter(admin.SimpleListFilter):
+    title = _("translation of")
+    parameter_name = "model"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+        return [(label, capfirst(str(model._meta.verbose_name_plural))) for label, model in registry.BY_LABEL.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Translation]) -> QuerySet[Translation]:
+        return queryset if self.value() is None else queryset.filter(model=self.value())
+
+
 Target = tuple[str, str]  # what a translation translates: its name and its Admin page
 
 
@@ -437,12 +455,12 @@ class TranslationChangeList(ChangeList):
 class TranslationAdmin(admin.ModelAdmin):
     """Editors correct machine translations here; a saved translation becomes human and is never replaced."""
 
-    list_display = ("translated", "field", "language", "origin", "short_text", "provider", "updated")
-    list_display_links = ("short_text",)  # the first column links to the object's own page
-    list_filter = ("language", StateFilter, ExamFilter, "model", "origin")
+    list_display = ("translated", "field", "language", "origin", "short_text", "provider", "updated_shown")
+    list_display_links = ("field",)  # the first column links to the object's own page
+    list_filter = ("language", StateFilter, ExamFilter, KindFilter, "origin")
     search_fields = ("text",)
-    fields = ("translated", "field", "language", "source_text", "text", "origin", "provider", "updated")
-    readonly_fields = ("translated", "field", "language", "source_text", "origin", "provider", "updated")
+    fields = ("translated", "field", "language", "source_text", "text", "origin", "provider", "updated_shown")
+    readonly_fields = ("translated", "field", "language", "source_text", "origin", "provider", "updated_shown")
     actions = ["retranslate"]
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
@@ -460,6 +478,10 @@ class TranslationAdmin(admin.ModelAdmin):
         if target is None:
             return format_html("{} {} ({})", capfirst(kind), obj.object_id, gettext("deleted"))
         return format_html('{}: <a href="{}">{}</a>', capfirst(kind), target[1], target[0])
+
+    @admin.display(description=_("updated"), ordering="updated")
+    def updated_shown(self, obj: Translation) -> str:
+        return humanize.moment(obj.updated)
 
     @admin.display(description=_("text"))
     def short_text(self, obj: Translation) -> str:
