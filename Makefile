@@ -47,6 +47,7 @@ format: $(VENV)/.dev
 test: $(VENV)/.dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
+	command -v msgmerge >/dev/null || apt-get install -y -qq gettext  # makemessages, in the catalogue test
 	$(MAKE) lint
 	DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(MANAGE) collectstatic --noinput --verbosity 0

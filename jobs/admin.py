@@ -3,13 +3,14 @@ import json
 
 from celery import current_app
 from celery.schedules import ParseException
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_celery_beat.admin import CrontabScheduleAdmin
-from django_celery_beat.models import CrontabSchedule
+from django_celery_beat.admin import CrontabScheduleAdmin, PeriodicTaskAdmin, PeriodicTaskForm
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_results.admin import GroupResultAdmin, TaskResultAdmin
 from django_celery_results.models import GroupResult, TaskResult
 
@@ -118,3 +119,22 @@ class DescribedCrontabScheduleAdmin(CrontabScheduleAdmin):
             return crontab.human_readable
         except (ParseException, ValueError):
             return "-"
+
+
+class RegisteredTaskForm(PeriodicTaskForm):
+    """django-celery-beat's form takes any text as a registered task and saves it as the task name: a
+    NUL in it reached PostgreSQL, which refuses it, and the page answered 500."""
+
+    def clean_regtask(self) -> str:
+        name: str = self.cleaned_data["regtask"]
+        if name and name not in current_app.tasks:
+            raise forms.ValidationError(_("Not a registered task."))
+        return name
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class CheckedPeriodicTaskAdmin(PeriodicTaskAdmin):
+    form = RegisteredTaskForm

@@ -16,6 +16,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.utils import timezone
 
 from accounts.models import User
+from quiz import progress
 from quiz.models import Answer, Attempt, Choice, Exam, Question
 from quiz.services import add_to_review_queue, is_answer_correct
 
@@ -214,6 +215,7 @@ def save_answer(
             if flagged is not None:
                 answer.flagged = flagged
             store(answer, question, selected, now)
+            progress.changed(row.user_id)
             if row.mode == Attempt.Mode.PRACTICE:
                 if not answer.is_correct:
                     add_to_review_queue(row.user, [question.pk], now)
@@ -290,6 +292,7 @@ def store_all(
         for answer in given
         for choice_id in selections[answer.question_id]
     )
+    progress.changed(row.user_id)
 
 
 def finish_locked(row: Attempt, now: datetime) -> None:
@@ -302,6 +305,7 @@ def finish_locked(row: Attempt, now: datetime) -> None:
     row.finished = now
     row.correct_count, row.question_count = counts["right"], counts["total"]
     row.save(update_fields=["finished", "correct_count", "question_count"])
+    progress.changed(row.user_id)
     if row.mode == Attempt.Mode.EXAM:
         wrong = Answer.objects.filter(attempt=row, is_correct=False).order_by("question_id")
         add_to_review_queue(row.user, list(wrong.values_list("question_id", flat=True)), now)

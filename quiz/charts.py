@@ -109,11 +109,13 @@ def heatmap(days: list[Day]) -> Chart:
     parts.append(f'<rect class="today" x="{xs[column]}" y="{ys[row]}" width="{CELL}" height="{CELL}"/>')
     rows: list[tuple[str | int, ...]] = [(month_label(start), *counts) for start, counts in months.items()]
     studied, reviews, answers = (sum(counts[n] for counts in months.values()) for n in range(3))
-    summary = ngettext(
-        "%(count)d day studied in the last year: %(reviews)d reviews, %(answers)d questions answered.",
-        "%(count)d days studied in the last year: %(reviews)d reviews, %(answers)d questions answered.",
-        studied,
-    ) % {"count": studied, "reviews": reviews, "answers": answers}
+    # Each count with its own plural: one sentence of three counts has no single right plural form.
+    summary = _("%(days)s in the last year: %(reviews)s, %(answers)s.") % {
+        "days": ngettext("%(count)d day studied", "%(count)d days studied", studied) % {"count": studied},
+        "reviews": ngettext("%(count)d review", "%(count)d reviews", reviews) % {"count": reviews},
+        "answers": ngettext("%(count)d question answered", "%(count)d questions answered", answers)
+        % {"count": answers},
+    }
     width = HEAT_LEFT + columns * CELL_STEP + HEAT_RIGHT
     return Chart(svg("heatmap", width, HEAT_TOP + 7 * CELL_STEP, summary, parts), not studied, rows)
 

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 
-from quiz.models import Choice, Exam, Question, Tag
+from quiz.models import Choice, Exam, Question, Tag, Translation
 from quiz.text import storable
+from quiz.translation import registry, storage
 
 FORMAT = "drillquiz-exam/1"
 # Matched whole (fullmatch): with match() and "$", a trailing newline would pass.
@@ -19,6 +20,8 @@ MIN_CHOICES, MAX_CHOICES = 2, 10
 MAX_QUESTIONS, MAX_TAGS = 500, 20
 # An error message lists this many problems at most (a file of 500 bad questions has thousands).
 SHOWN_ERRORS = 20
+# Who wrote a translation that came in an exam file, as the translations' provider column says.
+FILE_PROVIDER = "exam-file"
 
 
 class ExamFileError(ValueError):
@@ -63,7 +66,32 @@ def max_length(model: type[Model], field: str) -> int:
     return getattr(model._meta.get_field(field), "max_length", None) or 0
 
 
-def _check_question(errors: list[str], where: str, question: Any) -> None:
+def _check_translations(errors: list[str], where: str, item: dict[str, Any], model: type[Model], source: Any) -> None:
+    """An object's `translations`: {language: {field: text}}, for the site's other languages and only
+    for the translated fields the object has a text in. `where` is the place of "translations"."""
+    translations = item.get("translations", {})
+    if not isinstance(translations, dict):
+        errors.append(f"{where}: must be an object of languages, each an object of texts")
+        return
+    others = [code for code in registry.languages() if code != source]
+    fields = registry.FIELDS[model]
+    for language, texts in translations.items():
+        place = f"{where}.{language}"
+        if language not in others:
+            errors.append(f"{where}: translations are into {' or '.join(others)}, not {language!r:.20}")
+        elif not isinstance(texts, dict):
+            errors.append(f"{place}: must be an object of texts by field ({', '.join(fields)})")
+        else:
+            for name, text in texts.items():
+                if name not in fields:
+                    errors.append(f"{place}: {name!r:.40} is not a translated field; those are {', '.join(fields)}")
+                elif not (isinstance(item.get(name), str) and item[name].strip()):
+                    errors.append(f"{place}.{name}: there is no {name} to translate")
+                else:
+                    _check_text(errors, f"{place}.{name}", text, max_length(Translation, "text"))
+
+
+def _check_question(errors: list[str], where: str, question: Any, source: Any) -> None:
     if not isinstance(question, dict):
         errors.append(f"{where}: must be an object")
         return
@@ -73,6 +101,7 @@ def _check_question(errors: list[str], where: str, question: Any) -> None:
     _check_text(errors, f"{where}.text", question.get("text"), max_length(Question, "text"))
     explanation = question.get("explanation", "")
     _check_text(errors, f"{where}.explanation", explanation, max_length(Question, "explanation"), required=False)
+    _check_translations(errors, f"{where}.translations", question, Question, source)
     choices = question.get("choices")
     if not isinstance(choices, list) or not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
         errors.append(f"{where}.choices: must be a list of {MIN_CHOICES} to {MAX_CHOICES} choices")
@@ -82,6 +111,7 @@ def _check_question(errors: list[str], where: str, question: Any) -> None:
             errors.append(f"{where}.choices[{index}]: must be an object")
             continue
         _check_text(errors, f"{where}.choices[{index}].text", choice.get("text"), max_length(Choice, "text"))
+        _check_translations(errors, f"{where}.choices[{index}].translations", choice, Choice, source)
         if not isinstance(choice.get("correct"), bool):
             errors.append(f"{where}.choices[{index}].correct: must be true or false")
     correct = sum(1 for choice in choices if isinstance(choice, dict) and choice.get("correct") is True)
@@ -108,6 +138,7 @@ def validate(data: Any) -> list[str]:
     languages = [code for code, _name in settings.LANGUAGES]
     if data.get("source_language") not in languages:
         errors.append(f"source_language: one of {', '.join(languages)}, got {data.get('source_language')!r:.40}")
+    _check_translations(errors, "translations", data, Exam, data.get("source_language"))
     if not isinstance(data.get("published", False), bool):
         errors.append("published: must be true or false")
     tags = data.get("tags", [])
@@ -120,7 +151,7 @@ def validate(data: Any) -> list[str]:
         errors.append(f"questions: must be a list of 1 to {MAX_QUESTIONS} questions")
     else:
         for index, question in enumerate(questions):
-            _check_question(errors, f"questions[{index}]", question)
+            _check_question(errors, f"questions[{index}]", question, data.get("source_language"))
     return errors
 
 
@@ -143,22 +174,54 @@ def import_exam(data: Any) -> Exam:
         Question(exam=exam, kind=item["kind"], text=item["text"], explanation=item.get("explanation", ""), order=index)
         for index, item in enumerate(data["questions"])
     )
-    Choice.objects.bulk_create(
+    choices = Choice.objects.bulk_create(
         Choice(question=question, text=choice["text"], is_correct=choice["correct"], order=index)
         for question, item in zip(questions, data["questions"], strict=True)
         for index, choice in enumerate(item["choices"])
     )
+    items = [data, *data["questions"], *(choice for item in data["questions"] for choice in item["choices"])]
+    storage.save_human_translations(
+        FILE_PROVIDER,
+        [
+            (language, storage.Entry(registry.label(type(obj)), obj.pk, name, text, registry.source_hash(item[name])))
+            for obj, item in zip([exam, *questions, *choices], items, strict=True)
+            for language, texts in item.get("translations", {}).items()
+            for name, text in texts.items()
+        ],
+    )
     return exam
 
 
+def _human_translations(objects: list[Model], source_language: str) -> dict[tuple[str, int], dict[str, dict[str, str]]]:
+    """The editors' translations of these objects that are up to date with their source, by (model, id)."""
+    by_key = {(registry.label(type(obj)), obj.pk): obj for obj in objects}
+    found: dict[tuple[str, int], dict[str, dict[str, str]]] = {}
+    for language in registry.languages():
+        if language == source_language:
+            continue
+        for (model, object_id, name), row in storage.stored_for(objects, language).items():
+            source = getattr(by_key[(model, object_id)], name)
+            if row.origin == Translation.Origin.HUMAN and row.source_hash == registry.source_hash(source):
+                found.setdefault((model, object_id), {}).setdefault(language, {})[name] = row.text
+    return found
+
+
 def export_exam(exam: Exam) -> dict[str, Any]:
-    """The exam as an exam file that import_exam reads back."""
-    questions = exam.questions.prefetch_related("choices")
+    """The exam as an exam file that import_exam reads back, with the editors' up-to-date translations."""
+    questions = list(exam.questions.prefetch_related("choices"))
+    objects: list[Model] = [exam, *questions, *(choice for question in questions for choice in question.choices.all())]
+    translations = _human_translations(objects, exam.source_language)
+
+    def translated(obj: Model) -> dict[str, Any]:
+        texts = translations.get((registry.label(type(obj)), obj.pk))
+        return {"translations": texts} if texts else {}
+
     return {
         "format": FORMAT,
         "slug": exam.slug,
         "title": exam.title,
         "description": exam.description,
+        **translated(exam),
         "source_language": exam.source_language,
         "published": exam.is_published,
         "tags": [tag.slug for tag in exam.tags.all()],
@@ -167,7 +230,11 @@ def export_exam(exam: Exam) -> dict[str, Any]:
                 "kind": question.kind,
                 "text": question.text,
                 "explanation": question.explanation,
-                "choices": [{"text": choice.text, "correct": choice.is_correct} for choice in question.choices.all()],
+                **translated(question),
+                "choices": [
+                    {"text": choice.text, "correct": choice.is_correct, **translated(choice)}
+                    for choice in question.choices.all()
+                ],
             }
             for question in questions
         ],

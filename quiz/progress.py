@@ -4,21 +4,25 @@ retention, the reviews coming up and their exam scores; and the streak milestone
 Everything is counted in the database per local day of the learner (in their time zone, in the
 database's own SQL for it: PostgreSQL's, or SQLite's for `make run`), so the number of queries is
 the same whatever the history, and Python sees a row per day (or per finished attempt, for the exam
-scores). The days before today do not change, so their counts are
-cached until the learner's day ends; today's are counted afresh on every view.
+scores). Two layers of cache keep the page as cheap as the exam list (bench/progress.py): the days
+before today do not change, so their counts are cached until the learner's day ends; and the whole
+page's figures are cached under the learner's study version, which every write to what they count
+(a review, a card queued or moved, an answer, a finished attempt) replaces through `changed`. A
+write that bypasses the services (a question deleted in Admin) shows from the learner's next day.
 """
 
 import logging
+import time as clock
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.urls import reverse
@@ -32,6 +36,7 @@ from notifications.services import notify_users
 from quiz.models import Answer, Attempt, CardState, Exam, Rating, ReviewItem, ReviewLog, StreakMilestone
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HEATMAP_DAYS = 365
 RETENTION_DAYS = 30
@@ -215,30 +220,44 @@ def streaks(studied: Iterable[date], today: date) -> Streaks:
     return Streaks(current=run if alive else 0, longest=longest, studied_today=last == today)
 
 
+def until_local_midnight(user: User, today: date) -> int:
+    """Seconds left in the learner's local day: how long what is counted for `today` holds."""
+    tomorrow = local_midnight(today + timedelta(days=1), ZoneInfo(user.time_zone))
+    return max(1, int((tomorrow - timezone.now()).total_seconds()))
+
+
+def through_cache(key: str, seconds: int, compute: Callable[[], T]) -> T:
+    """The cached value of key, or compute() cached for seconds; compute() alone while the cache is down."""
+    try:
+        cached = cache.get(key)
+    except CACHE_DOWN as error:
+        logger.warning("progress cache unavailable (%s); counting afresh", type(error).__name__)
+        return compute()
+    if cached is not None:
+        return cast(T, cached)
+    value = compute()
+    with suppress(*CACHE_DOWN):
+        cache.set(key, value, timeout=seconds)
+    return value
+
+
 def past_study(user: User, today: date) -> Past:
     """The days before today: from the cache, or counted over the whole history (one query)."""
-    zone = ZoneInfo(user.time_zone)
     key = f"progress:past:{user.pk}:{user.time_zone}:{today.isoformat()}"
-    try:
-        packed = cache.get(key)
-    except CACHE_DOWN as error:
-        logger.warning("progress cache unavailable (%s); counting every day", type(error).__name__)
-        packed = None
-    if packed is not None:
-        return Past.unpacked(packed)
-    days = count_days(user, EVER, local_midnight(today, zone))
+    packed = through_cache(key, until_local_midnight(user, today), lambda: count_past(user, today).packed())
+    return Past.unpacked(packed)
+
+
+def count_past(user: User, today: date) -> Past:
+    days = count_days(user, EVER, local_midnight(today, ZoneInfo(user.time_zone)))
     longest, last, run = runs(days)
     first_shown = today - timedelta(days=HEATMAP_DAYS - 1)
-    past = Past(
+    # A deleted question takes its reviews with it: the counts before today show that from tomorrow.
+    return Past(
         days=sorted((day for day in days.values() if day.day >= first_shown), key=lambda day: day.day),
         longest=longest,
         run=run if last == today - timedelta(days=1) else 0,
     )
-    # A deleted question takes its reviews with it: the counts before today show that from tomorrow.
-    seconds = (local_midnight(today + timedelta(days=1), zone) - timezone.now()).total_seconds()
-    with suppress(*CACHE_DOWN):
-        cache.set(key, past.packed(), timeout=max(1, int(seconds)))
-    return past
 
 
 def study(user: User, today: date) -> tuple[dict[date, Day], Streaks]:
@@ -294,9 +313,19 @@ def exam_scores(user: User) -> list[ExamScore]:
 
 
 def progress(user: User, now: datetime | None = None) -> Progress:
-    """Everything the progress page shows, in three queries whatever the length of the history (four
-    when the cache lacks the days before today)."""
+    """Everything the progress page shows: from the cache until the learner's next study or local
+    midnight, else counted in three queries whatever the length of the history (four when the cache
+    lacks the days before today)."""
     today = local_today(user, now or timezone.now())
+    try:
+        version = study_version(user.pk)
+    except CACHE_DOWN:
+        return count_progress(user, today)
+    key = f"progress:{user.pk}:{version}:{user.time_zone}:{today.isoformat()}"
+    return through_cache(key, until_local_midnight(user, today), lambda: count_progress(user, today))
+
+
+def count_progress(user: User, today: date) -> Progress:
     studied, streaks_now = study(user, today)
     last_year = [studied.get(day) or Day(day) for day in days_up_to(today, HEATMAP_DAYS)]
     recent = last_year[-RETENTION_DAYS:]
@@ -311,11 +340,34 @@ def progress(user: User, now: datetime | None = None) -> Progress:
 
 
 def summary(user: User, now: datetime | None = None) -> Summary:
-    """The streaks, today's study and the cards due today, for the home page (two or three queries)."""
-    today = local_today(user, now or timezone.now())
-    studied, streaks_now = study(user, today)
-    [(_today, due)] = due_forecast(user, today, days=1)
-    return Summary(streaks_now, studied.get(today) or Day(today), due)
+    """The streaks, today's study and the cards due today, for the home page: what the progress page counts."""
+    figures = progress(user, now)
+    return Summary(figures.streaks, figures.days[-1], figures.forecast[0][1])
+
+
+STUDY_VERSION_SECONDS = 60 * 60 * 24 * 30  # beyond a cached day's life: a version lasts longer than its pages
+
+
+def study_version(user_id: int) -> int:
+    """The learner's study version: replaced by each write to what their progress counts, so the
+    progress cached under an earlier one is never read again. A new one when the cache has none."""
+    key = f"progress:version:{user_id}"
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, clock.time_ns(), timeout=STUDY_VERSION_SECONDS)
+        version = cache.get(key, 0)
+    return int(version)
+
+
+def changed(user_id: int) -> None:
+    """Called by each write to what the progress page counts: once it commits, the learner's cached
+    progress is out of date (and while the cache is down nothing is cached to go stale)."""
+
+    def replace_version() -> None:
+        with suppress(*CACHE_DOWN):
+            cache.set(f"progress:version:{user_id}", clock.time_ns(), timeout=STUDY_VERSION_SECONDS)
+
+    transaction.on_commit(replace_version)
 
 
 def days_up_to(last: date, count: int) -> list[date]:

@@ -52,6 +52,7 @@ def add_to_review_queue(user: User, question_ids: list[int], now: datetime) -> N
         unique_fields=["user", "question"],
         update_fields=["due"],
     )
+    progress.changed(user.pk)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def review(item: ReviewItem, rating: Rating, duration_ms: int | None = None, now
     if lapsed and item.lapses == LEECH_LAPSES:
         notify_users([item.user_id], Level.WARNING, _("A question keeps slipping away"), body=item.question.text[:200])
     progress.note_streak(log)
+    progress.changed(item.user_id)
     return log
 
 
@@ -161,4 +163,5 @@ def reschedule_cards(user: User) -> int:
             item.due = due
             moved.append(item)
     ReviewItem.objects.bulk_update(moved, ["due"], batch_size=1000)
+    progress.changed(user.pk)
     return len(moved)

@@ -24,11 +24,12 @@ def start_of_local_day(day, time_zone):
 
 
 def sm2_to_fsrs(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database migrated, not always the default
     from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS
 
     fsrs = FSRS(DEFAULT_PARAMETERS)
     ReviewItem = apps.get_model("quiz", "ReviewItem")
-    items = ReviewItem.objects.select_related("user").order_by("pk")
+    items = ReviewItem.objects.using(db).select_related("user").order_by("pk")
     for item in items.iterator(chunk_size=2000):
         item.due_at = start_of_local_day(item.due, item.user.time_zone)
         if item.last_reviewed is None:
@@ -46,8 +47,9 @@ def sm2_to_fsrs(apps, schema_editor):
 
 def fsrs_to_sm2(apps, schema_editor):
     """Back to SM-2 as well as it goes: the due date kept, the interval from the stability."""
+    db = schema_editor.connection.alias  # the database migrated, not always the default
     ReviewItem = apps.get_model("quiz", "ReviewItem")
-    for item in ReviewItem.objects.select_related("user").order_by("pk").iterator(chunk_size=2000):
+    for item in ReviewItem.objects.using(db).select_related("user").order_by("pk").iterator(chunk_size=2000):
         item.due = item.due_at.astimezone(ZoneInfo(item.user.time_zone)).date()
         item.last_reviewed = item.last_review
         item.interval_days = round(item.stability or 0)
@@ -56,10 +58,11 @@ def fsrs_to_sm2(apps, schema_editor):
 
 
 def answers_answered_when_submitted(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database migrated, not always the default
     Answer = apps.get_model("quiz", "Answer")
     Attempt = apps.get_model("quiz", "Attempt")
-    finished = Attempt.objects.filter(pk=models.OuterRef("attempt_id")).values("finished")
-    Answer.objects.filter(answered_at__isnull=True).update(answered_at=models.Subquery(finished))
+    finished = Attempt.objects.using(db).filter(pk=models.OuterRef("attempt_id")).values("finished")
+    Answer.objects.using(db).filter(answered_at__isnull=True).update(answered_at=models.Subquery(finished))
 
 
 class Migration(migrations.Migration):

@@ -9,14 +9,15 @@ from django.db import migrations
 
 
 def give_open_attempts_their_questions(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database migrated, not always the default
     Attempt = apps.get_model("quiz", "Attempt")
     Answer = apps.get_model("quiz", "Answer")
     Question = apps.get_model("quiz", "Question")
-    bare = Attempt.objects.filter(finished__isnull=True, answers__isnull=True).order_by("pk")
+    bare = Attempt.objects.using(db).filter(finished__isnull=True, answers__isnull=True).order_by("pk")
     for attempt in bare.iterator(chunk_size=500):
-        ids = list(Question.objects.filter(exam_id=attempt.exam_id).values_list("pk", flat=True))
-        Answer.objects.bulk_create(Answer(attempt_id=attempt.pk, question_id=pk) for pk in ids)
-        Attempt.objects.filter(pk=attempt.pk).update(question_count=len(ids))
+        ids = list(Question.objects.using(db).filter(exam_id=attempt.exam_id).values_list("pk", flat=True))
+        Answer.objects.using(db).bulk_create(Answer(attempt_id=attempt.pk, question_id=pk) for pk in ids)
+        Attempt.objects.using(db).filter(pk=attempt.pk).update(question_count=len(ids))
 
 
 class Migration(migrations.Migration):

@@ -4,10 +4,14 @@ anything but a complete, well-formed answer."""
 
 import json
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
 
 CONNECT_TIMEOUT = 3.05
 
@@ -18,7 +22,10 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str
-    label: str  # shown on pages next to machine-translated text
+
+    @property
+    def label(self) -> "StrOrPromise":
+        """Shown on pages that show machine-translated text, in the reader's language."""
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]: ...
 
@@ -55,7 +62,7 @@ class PseudoProvider:
     """Deterministic pseudo-localisation for development and tests: no network, obviously not real."""
 
     name = "pseudo"
-    label = "pseudo-translation (development only)"
+    label = _("pseudo-translation (development only)")
     ACCENTS = str.maketrans("aeiouAEIOUcnsy", "àéîõüÀÉÎÕÜçñšý")
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:
@@ -66,7 +73,7 @@ class LibreTranslateProvider:
     """A LibreTranslate-compatible API: POST /translate with q as a list of texts."""
 
     name = "libretranslate"
-    label = "machine translation (LibreTranslate)"
+    label = _("machine translation (LibreTranslate)")
     BATCH = 100
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:
@@ -86,7 +93,7 @@ class DeepLProvider:
     """DeepL's API v2: at most 50 texts per request."""
 
     name = "deepl"
-    label = "machine translation (DeepL)"
+    label = _("machine translation (DeepL)")
     BATCH = 50
     TARGETS = {"en": "EN-US", "pt": "PT-BR"}  # DeepL wants a variant for these
 
@@ -111,7 +118,7 @@ class OpenAIChatProvider:
     """An OpenAI-compatible chat-completions API (OpenAI, or a self-hosted model server)."""
 
     name = "openai"
-    label = "machine translation (language model)"
+    label = _("machine translation (language model)")
     BATCH = 40  # keeps prompt and answer well inside a model's context
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:

@@ -74,7 +74,7 @@ def localize(language: str, groups: Iterable[tuple[str, Iterable[models.Model]]]
         human = row is not None and row.origin == Translation.Origin.HUMAN
         if row is not None and (human or row.source_hash == registry.source_hash(item.source)):
             setattr(item.obj, item.field, row.text)
-            page.label = page.label or ("" if human else provider.label)
+            page.label = page.label or ("" if human else str(provider.label))
         else:
             missing.append(item)
     if missing:
@@ -122,7 +122,7 @@ def translate_missing(page: PageTranslation, provider: providers.Provider, missi
 
 def show(page: PageTranslation, provider: providers.Provider, item: Wanted, text: str) -> None:
     setattr(item.obj, item.field, text)
-    page.label = provider.label
+    page.label = str(provider.label)
     page.pending.append(storage.Entry(*item.key, text=text, source_hash=registry.source_hash(item.source)))
 
 

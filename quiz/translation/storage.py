@@ -138,16 +138,54 @@ def upsert(language: str, provider: str, entries: list[Entry]) -> None:
             cursor.execute(UPSERT_SQL.format(table=table, values=values), [*params, Translation.Origin.MACHINE])
 
 
-def stored_for(objects: Iterable[models.Model], language: str) -> dict[Key, Translation]:
-    """Every stored translation of these objects' registered fields in language, in one query."""
+def save_human_translations(provider: str, entries: list[tuple[str, Entry]]) -> None:
+    """Store (language, entry) pairs as editors' translations, in bulk, replacing what was stored for those fields."""
+    now = timezone.now()
+    Translation.objects.bulk_create(
+        [
+            Translation(
+                model=entry.model,
+                object_id=entry.object_id,
+                field=entry.field,
+                language=language,
+                text=entry.text,
+                source_hash=entry.source_hash,
+                origin=Translation.Origin.HUMAN,
+                provider=provider,
+                updated=now,
+            )
+            for language, entry in entries
+        ],
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["model", "object_id", "field", "language"],
+        update_fields=["text", "source_hash", "origin", "provider", "updated"],
+    )
+
+
+def delete_for(objects: Iterable[models.Model]) -> int:
+    """Delete every stored translation of these objects (they have no foreign key to cascade from)."""
+    which = _objects_filter(objects)
+    return Translation.objects.filter(which).delete()[0] if which is not None else 0
+
+
+def _objects_filter(objects: Iterable[models.Model]) -> Q | None:
     ids: dict[str, set[int]] = defaultdict(set)
     for obj in objects:
         ids[registry.label(type(obj))].add(obj.pk)
     if not ids:
-        return {}
+        return None
     which = Q()
     for model_label, object_ids in ids.items():
         which |= Q(model=model_label, object_id__in=object_ids)
+    return which
+
+
+def stored_for(objects: Iterable[models.Model], language: str) -> dict[Key, Translation]:
+    """Every stored translation of these objects' registered fields in language, in one query."""
+    which = _objects_filter(objects)
+    if which is None:
+        return {}
     rows = Translation.objects.filter(which, language=language)
     return {(row.model, row.object_id, row.field): row for row in rows}
 

@@ -13,7 +13,8 @@ from django.test import Client
 
 from accounts.models import User
 from quiz import exam_io
-from quiz.models import Choice, Exam, Question
+from quiz.models import Choice, Exam, Question, Translation
+from quiz.translation import registry
 from tests.factories import make_exam, make_user
 from tests.processes import ROOT, process_env
 
@@ -65,6 +66,89 @@ def test_an_exported_exam_imports_back_the_same(db: None) -> None:
 
     assert exam_io.export_exam(copy) == {**data, "slug": "roundtrip-copy"}
     assert copy.questions.count() == 4
+
+
+def translated() -> dict[str, Any]:
+    """VALID with a Korean translation of its title, first question and first choice."""
+    data = json.loads(json.dumps(VALID))
+    data["translations"] = {"ko": {"title": "Celery 입문", "description": "브로커와 워커."}}
+    data["questions"][0]["translations"] = {"ko": {"text": "태스크가 끝날 때까지 ack를 미루는 설정은?"}}
+    data["questions"][0]["choices"][0]["translations"] = {"ko": {"text": "`task_acks_late`"}}
+    return data
+
+
+def test_translations_in_a_file_are_stored_as_human_ones_and_exported_back(db: None) -> None:
+    exam = exam_io.import_exam(translated())
+
+    rows = Translation.objects.filter(language="ko")
+    assert rows.count() == 4
+    assert set(rows.values_list("origin", "provider")) == {(Translation.Origin.HUMAN, exam_io.FILE_PROVIDER)}
+    title = rows.get(model="quiz.exam", field="title")
+    assert (title.object_id, title.text, title.source_hash) == (
+        exam.pk,
+        "Celery 입문",
+        registry.source_hash("Celery 101"),
+    )
+    exported, given = exam_io.export_exam(exam), translated()
+    assert exported["translations"] == given["translations"]
+    assert exported["questions"][0]["translations"] == given["questions"][0]["translations"]
+    assert exported["questions"][0]["choices"][0]["translations"] == {"ko": {"text": "`task_acks_late`"}}
+    assert "translations" not in exported["questions"][1]
+
+
+def test_an_export_leaves_out_machine_translations_and_those_whose_source_changed(db: None) -> None:
+    exam = exam_io.import_exam(translated())
+    Translation.objects.filter(field="description").update(origin=Translation.Origin.MACHINE)
+    Question.objects.filter(exam=exam, order=0).update(text="Which setting acknowledges late?")
+
+    exported = exam_io.export_exam(exam)
+
+    assert exported["translations"] == {"ko": {"title": "Celery 입문"}}
+    assert "translations" not in exported["questions"][0]
+    assert exported["questions"][0]["choices"][0]["translations"] == {"ko": {"text": "`task_acks_late`"}}
+
+
+def with_translations(where: str, value: Any) -> dict[str, Any]:
+    data = translated()
+    place = {"exam": data, "question": data["questions"][1], "choice": data["questions"][0]["choices"][1]}[where]
+    place["translations"] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (with_translations("exam", ["Celery 입문"]), "translations: must be an object of languages"),
+        (
+            with_translations("exam", {"en": {"title": "Celery 101"}}),
+            "translations: translations are into ko, not 'en'",
+        ),
+        (with_translations("exam", {"fr": {"title": "Céleri"}}), "translations: translations are into ko, not 'fr'"),
+        (with_translations("exam", {"ko": "Celery 입문"}), "translations.ko: must be an object of texts by field"),
+        (with_translations("exam", {"ko": {"slug": "x"}}), "translations.ko: 'slug' is not a translated field"),
+        (with_translations("exam", {"ko": {"title": ""}}), "translations.ko.title: must not be empty"),
+        (
+            with_translations("question", {"ko": {"explanation": "설명"}}),
+            "questions[1].translations.ko.explanation: there is no",
+        ),
+        (with_translations("question", {"ko": {"text": 7}}), "questions[1].translations.ko.text: must be a string"),
+        (
+            with_translations("choice", {"ko": {"text": "x" * 20_001}}),
+            "questions[0].choices[1].translations.ko.text: at most",
+        ),
+        (
+            with_translations("choice", {"ko": {"text": "a\x00b"}}),
+            "questions[0].choices[1].translations.ko.text: must not contain NUL",
+        ),
+    ],
+)
+def test_a_file_with_bad_translations_names_the_place_and_writes_nothing(db: None, data: Any, error: str) -> None:
+    with pytest.raises(exam_io.ExamFileError) as raised:
+        exam_io.import_exam(data)
+
+    assert any(problem.startswith(error) for problem in raised.value.errors), raised.value.errors
+    assert not Exam.objects.exists()
+    assert not Translation.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -125,6 +209,10 @@ def test_the_import_command_imports_a_file(db: None, tmp_path: Path) -> None:
     [
         (b"{not json", "is not valid UTF-8 JSON"),
         (json.dumps(with_question(0, kind="essay")).encode(), "questions[0].kind: must be 'single' or 'multiple'"),
+        (
+            json.dumps(with_translations("question", {"ko": {"explanation": "설명"}})).encode(),
+            "questions[1].translations.ko.explanation: there is no explanation to translate",
+        ),
     ],
 )
 def test_the_import_command_fails_with_one_line(tmp_path: Path, content: bytes, message: str) -> None:

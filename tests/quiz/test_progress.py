@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -14,7 +14,7 @@ from pytest_django import Settings
 
 from accounts.models import User
 from notifications.models import Notification
-from quiz import charts, progress, services
+from quiz import attempts, charts, progress, services
 from quiz.models import Answer, Attempt, CardState, Exam, Rating, ReviewItem, ReviewLog, StreakMilestone
 from tests.factories import make_exam, make_user
 
@@ -298,19 +298,71 @@ def test_the_progress_page_speaks_korean(client: Client, exam: Exam) -> None:
     assert '<span class="stat-value">1일</span>' in page
 
 
-def test_a_second_view_takes_the_days_before_today_from_the_cache_and_counts_today_afresh(
-    client: Client, exam: Exam, learner: User
+def studied_line(client: Client) -> str:
+    page = client.get("/progress/", headers={"accept-language": "en"}).content.decode()
+    return re.search(r'\d+ days? studied in the last year: [^<"]*', page).group()  # type: ignore[union-attr]
+
+
+# Committed writes, from here on: the study version is replaced once a write commits.
+
+
+def test_a_view_is_served_from_the_cache_until_the_learner_studies_then_only_today_is_counted(
+    transactional_db: None, client: Client, exam: Exam, learner: User
 ) -> None:
     reviewed(learner, exam, timezone.now() - timedelta(days=2))
     client.force_login(learner)
     first = queries_of(client, "/progress/")
-    reviewed(learner, exam, timezone.now())
+    cached = queries_of(client, "/progress/")
+    services.review(ReviewItem.objects.get(user=learner), Rating.GOOD)
 
-    second = queries_of(client, "/progress/")
-    page = client.get("/progress/").content.decode()
+    after_review = queries_of(client, "/progress/")
 
-    assert second == first - 1
-    assert "2 days studied in the last year: 2 reviews, 0 questions answered." in page
+    assert cached == first - 4  # the day counts of the past and of today, the forecast, the scores
+    assert after_review == first - 1  # the days before today still from the cache
+    assert studied_line(client) == "2 days studied in the last year: 2 reviews, 0 questions answered."
+
+
+def test_an_answer_a_finished_attempt_and_a_rescheduling_show_at_once(
+    transactional_db: None, client: Client, exam: Exam, sam: User
+) -> None:
+    client.force_login(sam)
+    assert studied_line(client) == "0 days studied in the last year: 0 reviews, 0 questions answered."
+    practice = attempts.start_attempt(sam, exam, Attempt.Mode.PRACTICE)
+    first = exam.questions.all()[0]
+
+    attempts.save_answer(practice, first, {first.choices.filter(is_correct=False)[0].pk})
+
+    assert studied_line(client) == "1 day studied in the last year: 0 reviews, 1 question answered."
+    assert progress.progress(sam).forecast[0][1] == 1  # the wrong answer's card, due now
+    assert progress.progress(sam).exams == []
+
+    attempts.finish_attempt(practice)
+
+    assert [score.attempts for score in progress.progress(sam).exams] == [1]
+
+    item = ReviewItem.objects.get(user=sam)
+    services.review(item, Rating.GOOD)
+    services.review(item, Rating.GOOD)  # past its learning steps: a review card, which rescheduling moves
+    before = progress.progress(sam).forecast
+    sam.desired_retention = 0.70
+    sam.save(update_fields=["desired_retention"])
+
+    assert services.reschedule_cards(sam) == 1
+    assert progress.progress(sam).forecast != before
+
+
+def test_a_write_that_rolls_back_leaves_the_cached_progress_as_it_was(
+    transactional_db: None, exam: Exam, sam: User
+) -> None:
+    before = progress.study_version(sam.pk)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.add_to_review_queue(sam, [exam.questions.all()[0].pk], timezone.now())
+        raise RuntimeError("rolled back")
+
+    assert progress.study_version(sam.pk) == before
+    services.add_to_review_queue(sam, [exam.questions.all()[0].pk], timezone.now())
+    assert progress.study_version(sam.pk) != before
 
 
 def test_the_progress_page_answers_while_the_cache_is_down(

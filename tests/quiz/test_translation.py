@@ -167,13 +167,14 @@ def test_a_provider_outage_shows_the_source_text_with_a_notice_and_saves_nothing
     assert enqueued == []
 
 
-def test_the_pseudo_provider_is_labelled_on_the_page(client: Client, learner: User) -> None:
+def test_the_pseudo_provider_is_labelled_on_the_page_in_a_banner(client: Client, learner: User) -> None:
     url = take(client, learner, korean_exam())
 
     page = view_in_english(client, url)
 
     assert "[en] 쿠버네티스 기초" in page
-    assert "pseudo-translation (development only)" in page
+    assert "Some text on this page is a pseudo-translation (development only)." in page
+    assert '<div class="banner banner-translation" role="status">' in page
 
 
 def test_a_page_loads_its_translations_in_a_constant_number_of_queries(
