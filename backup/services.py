@@ -14,13 +14,13 @@ from typing import Any
 import environ
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from backup.errors import BackupError, BackupMisconfigured, BackupRefused
 from backup.models import Backup
 from backup.postgres import Postgres
 from backup.sqlite import Sqlite
+from drillquiz import humanize
 from notifications.models import Level
 from notifications.services import alert_slack, notify_staff
 
@@ -169,10 +169,9 @@ def fail(backup: Backup, error: str) -> None:
 
 
 def report_success(backup: Backup) -> None:
-    duration = f"{backup.duration.total_seconds():.1f} s" if backup.duration else "?"
-    size = filesizeformat(backup.size or 0)
+    duration, size = humanize.duration(backup.duration), humanize.size(backup.size)
     logger.info("backup %s written: %s, %s, %s", backup.pk, backup.file_name, size, duration)
-    fields = {"file": backup.file_name, "size": str(size), "duration": duration}
+    fields = {"file": backup.file_name, "size": size, "duration": duration}
     alert_slack(Level.SUCCESS, "Database backup finished", fields=fields)
     notify_staff(Level.SUCCESS, "Database backup finished", body=f"{backup.file_name}, {size}", link=admin_link(backup))
 

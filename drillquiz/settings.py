@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "django_celery_results",
-    "nested_admin",
     "drillquiz",  # the project's own commands (diffsettings with its secrets hidden)
     "accounts",
     "jobs",
@@ -373,7 +372,7 @@ LOGGING = {
 }
 
 # Browser security headers. Content-Security-Policy (django-csp): every script and style is a file under
-# static/ (ours, Django Admin's and django-nested-admin's), so no page needs 'unsafe-inline' or 'unsafe-eval';
+# static/ (ours and Django Admin's), so no page needs 'unsafe-inline' or 'unsafe-eval';
 # a template that wants inline code moves it to a static file instead of loosening this policy.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -3,7 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("_nested_admin/", include("nested_admin.urls")),
     path("accounts/", include("accounts.urls")),
     path("jobs/", include("jobs.urls")),
     path("notifications/", include("notifications.urls")),

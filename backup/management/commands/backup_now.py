@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backup import services
 from backup.errors import BackupError
 from backup.models import Backup
+from drillquiz import humanize
 
 
 class Command(BaseCommand):
@@ -18,9 +19,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"backup {backup.pk} {backup.status}\n"
             f"  file:         {services.path_of(backup)}\n"
-            f"  size:         {backup.size} bytes\n"
+            f"  size:         {humanize.size(backup.size)} ({backup.size} bytes)\n"
             f"  sha256:       {backup.sha256}\n"
-            f"  duration:     {backup.duration}\n"
+            f"  duration:     {humanize.duration(backup.duration)}\n"
             f"  server:       {backup.server_version}\n"
             f"  verification: {backup.verification}\n"
             f"  rows:         {rows} in {len(backup.row_counts)} tables"
