@@ -48,6 +48,7 @@ format: $(VENV)/.dev
 test: $(VENV)/.dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
+	scripts/ensure-prometheus.sh
 	$(MAKE) lint
 	DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
