@@ -84,14 +84,14 @@ def test_messages_waiting_are_counted_per_queue() -> None:
     with outbox.broker_connection() as broker:
         for queue in ("translations", "default"):
             with broker.channel() as channel:
-                channel.queue_purge(queue)
+                channel.queue_purge(queue)  # type: ignore[attr-defined]
         for _ in range(3):
             current_app.send_task("jobs.tasks.ping", args=["metrics"], queue="translations", connection=broker)
     try:
         series = scrape()
     finally:
         with outbox.broker_connection() as broker, broker.channel() as channel:
-            channel.queue_purge("translations")
+            channel.queue_purge("translations")  # type: ignore[attr-defined]
 
     assert value(series, "drillquiz_queue_messages", queue="translations") == 3
     assert value(series, "drillquiz_queue_messages", queue="default") == 0
