@@ -79,7 +79,7 @@ FUZZ = hypothesis.settings(
 )
 FEW = hypothesis.settings(FUZZ, max_examples=20)
 
-OUR_APPS = ("accounts", "quiz", "notifications", "jobs", "backup")
+OUR_APPS = ("accounts", "quiz", "notifications", "jobs", "backup", "monitoring")
 # Sessions come and go with every login; the outbox takes the page's translation saves (a cache,
 # enqueued by any page in another language, errors included); a login lockout is recorded for Admin
 # when garbage logins reach the failure limit, on the very answer (429) that refuses them.
@@ -1010,6 +1010,7 @@ COMMAND_VALUES: dict[str, list[str]] = {
     "backup_now": [],
     "restore_backup": ["1", "0", "drillquiz", "drillquiz_scratch", "\udcff"],
     "beat_health": ["60", "0", "-1", "nan", "inf", "1e308"],
+    "serve_metrics": ["0", "-1", "65536", "9" * 25, "127.0.0.1", "no such host"],
 }
 
 
@@ -1055,8 +1056,8 @@ def test_a_command_refuses_garbage_in_one_line_and_writes_nothing(
         units = st.tuples(option, pieces).map(list) | option.map(lambda alone: [alone]) | units
     groups = data.draw(st.lists(units, max_size=3), label="arguments")
     tokens = [token for group in groups for token in group]
-    if name in {"backup_now", "create_local_flower_login"}:
-        tokens.append("unexpected")  # with no argument at all it would really back up, or write var/
+    if name in {"backup_now", "create_local_flower_login", "serve_metrics"}:
+        tokens.append("unexpected")  # with no argument at all it would really back up, write var/, or serve
     garbage_file = tmp_path / "garbage.json"
     garbage_file.write_bytes(b"\xff\xfe{not json")
     with example_savepoint():
@@ -1088,6 +1089,7 @@ CLI_GARBAGE: dict[str, list[str]] = {
     "backup_now": ["extra"],
     "restore_backup": ["9" * 25, "--into", "drillquiz_scratch"],
     "beat_health": ["--max-age", "soon"],
+    "serve_metrics": ["--port", "70000"],
 }
 
 
