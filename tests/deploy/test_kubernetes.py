@@ -104,6 +104,22 @@ def test_prometheus_scrapes_the_web_and_the_exporter_on_ports_the_ingress_never_
     assert int(image_env()["METRICS_PORT"]) == 9100
 
 
+def test_only_prometheus_may_open_the_metrics_ports() -> None:
+    monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+
+    for name in ("web", "metrics"):
+        deployment = of_kind("prod", "Deployment")[name]
+        policy = of_kind("prod", "NetworkPolicy")[name]
+        rules = {rule["ports"][0]["port"]: rule.get("from") for rule in policy["spec"]["ingress"]}
+        assert policy["spec"]["podSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"], name
+        assert rules["metrics"] == [monitoring], name
+    # The site's own port stays open to all: its rule names no source.
+    assert of_kind("prod", "NetworkPolicy")["web"]["spec"]["ingress"][0] == {
+        "ports": [{"protocol": "TCP", "port": "http"}]
+    }
+    assert len(of_kind("prod", "NetworkPolicy")["metrics"]["spec"]["ingress"]) == 1
+
+
 def test_keda_scales_the_worker_on_each_of_its_queues_redis_list() -> None:
     (scaled,) = of_kind("prod", "ScaledObject").values()
     lists = {t["metadata"]["listName"] for t in scaled["spec"]["triggers"] if t["type"] == "redis"}
@@ -294,7 +310,7 @@ def test_the_ingress_routes_flower_under_its_prefix_but_not_its_unauthenticated_
 
 def test_flowers_port_admits_only_the_ingress_controller_and_prometheus() -> None:
     flower = of_kind("prod", "Deployment")["flower"]
-    (policy,) = of_kind("prod", "NetworkPolicy").values()
+    policy = of_kind("prod", "NetworkPolicy")["flower"]
     annotations = flower["spec"]["template"]["metadata"]["annotations"]
 
     assert policy["spec"]["podSelector"]["matchLabels"] == flower["spec"]["selector"]["matchLabels"]
