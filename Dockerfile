@@ -49,9 +49,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     UVICORN_HOST=0.0.0.0 \
     UVICORN_PORT=8000 \
     FLOWER_ADDRESS=0.0.0.0 \
-    FLOWER_PORT=5555
+    FLOWER_PORT=5555 \
+    METRICS_ADDRESS=0.0.0.0 \
+    METRICS_PORT=9100 \
+    WEB_METRICS_PORT=9101
 USER 10001:10001
-EXPOSE 8000 5555
+EXPOSE 8000 5555 9100 9101
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["uvicorn", "drillquiz.asgi:application", "--timeout-graceful-shutdown", "20"]
 # For the web process; docker-compose.yml gives the other processes their own check.

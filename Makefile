@@ -33,7 +33,8 @@ run: $(VENV)/.runtime
 	@echo "Site:   http://127.0.0.1:8000/"
 	@echo "Admin:  http://127.0.0.1:8000/admin/"
 	@echo "Flower: http://127.0.0.1:5555/ (user admin; its password is in var/flowerconfig.py)"
-	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@echo "Metrics: http://127.0.0.1:9101/metrics (web), http://127.0.0.1:9100/metrics (exporter)"
+	WEB_METRICS_PORT=$${WEB_METRICS_PORT:-9101} PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -48,6 +49,7 @@ test: $(VENV)/.dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
 	command -v msgmerge >/dev/null || apt-get install -y -qq gettext  # makemessages, in the catalogue test
+	scripts/ensure-prometheus.sh
 	$(MAKE) lint
 	DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(MANAGE) collectstatic --noinput --verbosity 0

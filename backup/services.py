@@ -260,6 +260,20 @@ def restore_drill() -> dict[str, Any]:
     return {"backup": backup.pk, "ok": ok, "report": report}
 
 
+def last_outcomes() -> dict[str, Any]:
+    """When the newest successful backup finished, and when the last restore drill ran and whether it
+    passed (None for what never happened). Two queries over a table that retention keeps to a few
+    dozen rows."""
+    newest = Backup.objects.filter(status=Backup.Status.SUCCEEDED, finished__isnull=False).order_by("-finished")
+    drill = Backup.objects.filter(drilled__isnull=False).order_by("-drilled").values_list("drilled", "drill_ok")
+    drilled, drill_ok = drill.first() or (None, None)
+    return {
+        "succeeded": newest.values_list("finished", flat=True).first(),
+        "drilled": drilled,
+        "drill_ok": drill_ok,
+    }
+
+
 # -- retention --------------------------------------------------------------------------------------
 
 

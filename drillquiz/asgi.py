@@ -7,6 +7,8 @@ from typing import Any
 import django
 from django.core.handlers.asgi import ASGIHandler
 
+from drillquiz.metrics import serve_web_metrics
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
 # Responses that stay open for hours.
@@ -30,4 +32,5 @@ class StreamFriendlyASGIHandler(ASGIHandler):
 
 
 django.setup(set_prefix=False)
+serve_web_metrics()
 application = StreamFriendlyASGIHandler()

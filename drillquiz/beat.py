@@ -3,11 +3,14 @@ effect without a restart), plus two things it lacks:
 
 - a leader lock in Redis, so a second beat started by mistake stands by instead of sending every
   task twice; it takes over within BEAT_LEADER_TTL_SECONDS if the leader dies;
-- a heartbeat file touched on every tick, which `manage.py beat_health` checks (the liveness probe).
+- a heartbeat file touched on every tick, which `manage.py beat_health` checks (the liveness probe);
+- the leader's heartbeat in Redis, whose age the metrics exporter reports (`heartbeat_age`).
 """
 
 import contextlib
 import logging
+import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +22,25 @@ from redis.lock import Lock
 logger = logging.getLogger(__name__)
 
 LEADER_KEY = "drillquiz:beat-leader"
+HEARTBEAT_KEY = "drillquiz:beat-heartbeat"
+# The leader's heartbeat key expires after this long; its age is how far its time to live has run down,
+# on Redis's own clock, so the exporter's and beat's clocks need not agree.
+HEARTBEAT_KEY_SECONDS = 24 * 3600
+
+
+def redis_client(timeout: float = 5) -> redis.Redis | None:
+    """A client of the cache's Redis; None with the embedded default (one beat, no Redis)."""
+    cache = settings.CACHES["default"]
+    if "redis" not in cache["BACKEND"].lower():
+        return None
+    return redis.Redis.from_url(cache["LOCATION"], socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def leader_lock() -> Lock | None:
     """The lock in the cache's Redis; None with the embedded default (one beat, no Redis)."""
-    cache = settings.CACHES["default"]
-    if "redis" not in cache["BACKEND"].lower():
+    client = redis_client()
+    if client is None:
         return None
-    client = redis.Redis.from_url(cache["LOCATION"], socket_timeout=5, socket_connect_timeout=5)
     return Lock(client, LEADER_KEY, timeout=settings.BEAT_LEADER_TTL_SECONDS, thread_local=False)
 
 
@@ -52,6 +66,8 @@ class LeaderScheduler(DatabaseScheduler):
                 self.leading = True
             else:
                 self.leading = self.lock.acquire(blocking=False)
+            if self.leading:
+                self.lock.redis.set(HEARTBEAT_KEY, "1", ex=HEARTBEAT_KEY_SECONDS)
         except redis.exceptions.LockError:
             self.leading = False
         except redis.RedisError as error:
@@ -70,3 +86,19 @@ class LeaderScheduler(DatabaseScheduler):
         if self.lock is not None and self.leading:
             with contextlib.suppress(redis.RedisError):  # else it expires by itself
                 self.lock.release()
+
+
+def heartbeat_age(timeout: float) -> float:
+    """Seconds since the leading beat last held its lock: from its key in Redis, or with the embedded
+    default from the heartbeat file; infinite when there is none. Raises when Redis does not answer."""
+    client = redis_client(timeout)
+    if client is None:
+        try:
+            return max(0.0, time.time() - Path(settings.BEAT_HEARTBEAT_FILE).stat().st_mtime)
+        except FileNotFoundError:
+            return math.inf
+    with client:
+        left = client.pttl(HEARTBEAT_KEY)
+    if left < 0:  # no such key (-2), or one without an expiry (-1) that beat did not write
+        return math.inf
+    return HEARTBEAT_KEY_SECONDS - left / 1000

@@ -55,10 +55,14 @@ INSTALLED_APPS = [
     "quiz",
     "backup",
     "axes",
+    "django_prometheus",  # the web's request, latency and database metrics (drillquiz/metrics.py serves them)
+    "monitoring",  # the exporter of queue, outbox, backup and beat gauges (`manage.py serve_metrics`)
 ]
 
 MIDDLEWARE = [
-    # First, so load-balancer probes answer before host checks and HTTPS redirects.
+    # First and last, so a request's count and latency cover every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Then, so load-balancer probes answer before host checks and HTTPS redirects.
     "drillquiz.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes asks: it turns a login that its backend refused into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "drillquiz.urls"
@@ -99,7 +104,7 @@ TEMPLATES = [
 
 # Database: PostgreSQL through DATABASE_URL; SQLite under VAR_DIR otherwise.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # Web, worker and beat share one file: WAL and IMMEDIATE transactions avoid "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -109,10 +114,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus's wrapper of the same backend times every query (django_db_query_duration_seconds).
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends.", 1
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis database 1 by convention (redis://host:6379/1); a file cache, shared by local processes, otherwise.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# The same backend, timed (drillquiz_cache_operation_seconds); drillquiz.metrics says why not django-prometheus's.
+CACHES["default"]["BACKEND"] = {
+    "django.core.cache.backends.redis.RedisCache": "drillquiz.metrics.TimedRedisCache",
+    "django.core.cache.backends.filebased.FileBasedCache": "drillquiz.metrics.TimedFileBasedCache",
+}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
 # Live notifications go through Redis pub/sub (by default the cache's Redis server); without Redis each
 # web process polls the database for all its open streams at once.
 _cache_url = env.str("CACHE_URL", default="")
@@ -158,7 +172,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # recorded as accounts.Lockout rows instead (one write when a lockout starts, none per request).
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False  # its banner in every process and command says only what these settings say
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+if CACHES["default"]["BACKEND"] == "drillquiz.metrics.TimedFileBasedCache":
     # The embedded default on one machine: the file cache counts failures without an atomic increment,
     # so parallel attempts may count a few short. Production counts in Redis.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
@@ -316,6 +330,14 @@ CELERY_BEAT_SCHEDULER = "drillquiz.beat:LeaderScheduler"
 BEAT_LEADER_TTL_SECONDS = env.int("BEAT_LEADER_TTL_SECONDS", default=30)
 # Touched by beat on every tick (at least every 5 s); `manage.py beat_health` checks its age.
 BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "beat-heartbeat")))
+# Metrics (Prometheus text format). The web serves django-prometheus's figures on WEB_METRICS_PORT (0: off;
+# the image sets it), the exporter (`manage.py serve_metrics`) its gauges on METRICS_PORT; both bind
+# METRICS_ADDRESS, never the site's port. A source (database, broker, cache) that does not answer within
+# METRICS_SOURCE_TIMEOUT_SECONDS is reported unknown, so a scrape never hangs on an outage.
+WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
+METRICS_PORT = env.int("METRICS_PORT", default=9100)
+METRICS_ADDRESS = env.str("METRICS_ADDRESS", default="127.0.0.1")
+METRICS_SOURCE_TIMEOUT_SECONDS = env.float("METRICS_SOURCE_TIMEOUT_SECONDS", default=3.0)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "default"

@@ -1,14 +1,19 @@
 """Enqueueing background jobs after commit, and the state of jobs started by a user."""
 
+from datetime import datetime
 from typing import Any
 
-from celery import Task
+from celery import Task, states
 from celery.result import AsyncResult
 from django.db import transaction
+from django_celery_results.models import TaskResult
 
 from accounts.models import User
 from jobs import outbox
 from jobs.models import TrackedJob
+
+# Failures are counted up to this many: past it, the alert on them has long fired.
+FAILED_COUNT_LIMIT = 1000
 
 
 def enqueue(task: Task, *args: Any, task_id: str | None = None) -> None:
@@ -38,3 +43,10 @@ def job_state(job: TrackedJob) -> dict[str, Any]:
     elif result.failed():
         state["error"] = f"{type(result.result).__name__}: {result.result}"
     return state
+
+
+def failed_since(since: datetime) -> int:
+    """How many tasks failed for good (the dead-letter path keeps each in the task results) since
+    then, counted up to FAILED_COUNT_LIMIT through the index on date_done."""
+    failed = TaskResult.objects.filter(date_done__gte=since, status=states.FAILURE)
+    return failed[:FAILED_COUNT_LIMIT].count()

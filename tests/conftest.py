@@ -26,7 +26,7 @@ from tests.processes import WebServer, free_port
 
 def pytest_configure(config: pytest.Config) -> None:
     # The suite proves behaviour on the real services; on the embedded defaults it would prove less.
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if not settings.DATABASES["default"]["ENGINE"].endswith(".postgresql"):
         pytest.exit("error: tests need PostgreSQL; run them with `make test` (it sets DATABASE_URL).", 2)
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.exit("error: tests need Redis as broker; run them with `make test`.", 2)

@@ -30,7 +30,7 @@ def test_every_drillquiz_service_runs_the_one_image_built_once() -> None:
 
     assert len(images) == 1, images
     assert built_by == ["migrate"]
-    assert set(services) == {"migrate", "web", "worker", "worker-backups", "beat", "flower"}
+    assert set(services) == {"migrate", "web", "worker", "worker-backups", "beat", "flower", "metrics"}
 
 
 def test_the_other_services_run_pinned_images() -> None:

@@ -99,6 +99,9 @@ def local_settings(stage: Stage) -> dict[str, str]:
         "UVICORN_PORT": str(free_port()),
         "FLOWER_ADDRESS": "127.0.0.1",
         "FLOWER_PORT": str(free_port()),
+        "METRICS_ADDRESS": "127.0.0.1",
+        "METRICS_PORT": str(free_port()),
+        "WEB_METRICS_PORT": str(free_port()),
         "STATIC_ROOT": str(stage.folder / "static"),
         "BACKUP_DIR": str(stage.folder / "backups"),
         "BACKUP_PG_BIN_DIR": "",  # this machine's pg_dump, from PATH
@@ -154,7 +157,8 @@ class Started:
         """The local port of a container port: the image's port variables, set to free ports here."""
         ports = {port["name"]: port["containerPort"] for port in container(self.workload).get("ports", [])}
         number = ports[name_or_number] if isinstance(name_or_number, str) else name_or_number
-        image_ports = {int(image_env()[name]): int(self.env[name]) for name in ("UVICORN_PORT", "FLOWER_PORT")}
+        names = ("UVICORN_PORT", "FLOWER_PORT", "METRICS_PORT", "WEB_METRICS_PORT")
+        image_ports = {int(image_env()[name]): int(self.env[name]) for name in names}
         return image_ports[number]
 
     def passes(self, probe_name: str) -> bool:
@@ -180,9 +184,8 @@ class Started:
                 f"{error}\n--- {self.name} log ---\n{self.log.read_text(errors='replace')[-3000:]}"
             ) from None
 
-    def url(self, path: str) -> str:
-        (port,) = container(self.workload)["ports"]
-        return f"http://127.0.0.1:{self.port(port['name'])}{path}"
+    def url(self, path: str, port: str = "http") -> str:
+        return f"http://127.0.0.1:{self.port(port)}{path}"
 
 
 @contextmanager
@@ -249,3 +252,18 @@ def test_flower_asks_for_its_login_but_serves_health_and_metrics_without_one(sta
     assert logged_in == 200
     # Why the Ingress must not route it: anyone who reaches the port reads it.
     assert metrics == 200
+
+
+def test_the_web_serves_its_metrics_on_their_own_port_and_not_on_the_sites(stage: Stage, tmp_path: Path) -> None:
+    headers = {"Host": ALLOWED_HOST, "X-Forwarded-Proto": "https"}
+
+    with started("web", stage, tmp_path) as web:
+        web.wait_until_passes("readinessProbe")
+        on_the_site = http_status(web.url("/metrics"), 5, headers)
+        with urllib.request.urlopen(web.url("/metrics", "metrics"), timeout=5) as response:  # noqa: S310 - local
+            metrics = response.read().decode()
+
+    assert on_the_site == 404
+    assert 'django_http_requests_latency_seconds_by_view_method_count{method="GET",view="<unnamed view>"}' in metrics
+    assert "django_db_query_duration_seconds" in metrics
+    assert "drillquiz_cache_operation_seconds" in metrics

@@ -42,12 +42,14 @@ def procfile_commands() -> dict[str, str]:
 
 
 def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_path: Path) -> None:
-    web_port, flower_port = free_port(), free_port()
+    web_port, flower_port, metrics_port, web_metrics_port = free_port(), free_port(), free_port(), free_port()
     env = process_env(
         unset=EMBEDDED_UNSET,
         DRILLQUIZ_VAR_DIR=str(tmp_path / "var"),
         WEB_PORT=str(web_port),
         FLOWER_PORT=str(flower_port),
+        METRICS_PORT=str(metrics_port),
+        WEB_METRICS_PORT=str(web_metrics_port),
         PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     )
     for step in (["prepare_local_broker"], ["migrate", "--noinput"], ["create_local_flower_login"]):
@@ -74,6 +76,9 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
         enqueue_ping = "from jobs.services import enqueue; from jobs.tasks import ping; enqueue(ping, 'embedded')"
         subprocess.run([sys.executable, "manage.py", "shell", "-c", enqueue_ping], cwd=ROOT, env=env, check=True)
         wait_until(lambda: "pong from" in logs["worker"].read_text(errors="replace"), 60, "the worker to run the job")
+        wait_until(lambda: get(f"http://127.0.0.1:{metrics_port}/metrics")[0] == 200, 60, "the exporter")
+        gauges = get(f"http://127.0.0.1:{metrics_port}/metrics")[1].decode()
+        web_metrics = get(f"http://127.0.0.1:{web_metrics_port}/metrics")[1].decode()
 
     assert status == 200, body
     assert json.loads(body)["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
@@ -81,6 +86,11 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
     assert (flower_without_login, flower_with_login) == (401, 200)
     assert b"DrillQuiz" in home
     assert re.search(r"beat: Starting", logs["beat"].read_text())
+    # On SQLite, the file cache and the filesystem broker, every source answers.
+    for source in ("database", "broker", "cache"):
+        assert f'drillquiz_metrics_source_up{{source="{source}"}} 1.0' in gauges, gauges
+    assert 'drillquiz_queue_messages{queue="default"}' in gauges
+    assert "django_http_requests_latency_seconds_by_view_method" in web_metrics
 
 
 def test_the_local_flower_login_is_made_once_readable_only_by_its_owner(tmp_path: Path) -> None:

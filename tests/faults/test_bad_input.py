@@ -79,7 +79,7 @@ FUZZ = hypothesis.settings(
 )
 FEW = hypothesis.settings(FUZZ, max_examples=20)
 
-OUR_APPS = ("accounts", "quiz", "notifications", "jobs", "backup")
+OUR_APPS = ("accounts", "quiz", "notifications", "jobs", "backup", "monitoring")
 # Sessions come and go with every login; the outbox takes the page's translation saves (a cache,
 # enqueued by any page in another language, errors included); a login lockout is recorded for Admin
 # when garbage logins reach the failure limit, on the very answer (429) that refuses them.
@@ -1017,6 +1017,7 @@ COMMAND_VALUES: dict[str, list[str]] = {
     "restore_backup": ["1", "0", "drillquiz", "drillquiz_scratch", "\udcff"],
     "beat_health": ["60", "0", "-1", "nan", "inf", "1e308"],
     "diffsettings": ["unified", "hash", "drillquiz.settings"],
+    "serve_metrics": ["0", "-1", "65536", "9" * 25, "127.0.0.1", "no such host"],
 }
 # Connects to a database of its own, which pytest-django's test case refuses in this process: its bad
 # targets are tested in its own processes (tests/drillquiz/test_move_data.py, and CLI_GARBAGE below).
@@ -1065,8 +1066,8 @@ def test_a_command_refuses_garbage_in_one_line_and_writes_nothing(
         units = st.tuples(option, pieces).map(list) | option.map(lambda alone: [alone]) | units
     groups = data.draw(st.lists(units, max_size=3), label="arguments")
     tokens = [token for group in groups for token in group]
-    if name in {"backup_now", "create_local_flower_login"}:
-        tokens.append("unexpected")  # with no argument at all it would really back up, or write var/
+    if name in {"backup_now", "create_local_flower_login", "serve_metrics"}:
+        tokens.append("unexpected")  # with no argument at all it would really back up, write var/, or serve
     garbage_file = tmp_path / "garbage.json"
     garbage_file.write_bytes(b"\xff\xfe{not json")
     with example_savepoint():
@@ -1100,6 +1101,7 @@ CLI_GARBAGE: dict[str, list[str]] = {
     "beat_health": ["--max-age", "soon"],
     "diffsettings": ["--output", "sideways"],
     "move_data": ["--to", "postgres://mover:hunter2@127.0.0.1:1/drillquiz"],
+    "serve_metrics": ["--port", "70000"],
 }
 
 
