@@ -65,6 +65,19 @@ def log_in(page: Page, base: str, user: User) -> None:
     expect(page.locator("form[action='/accounts/logout/']")).to_have_count(1)
 
 
+def sign_up(page: Page, base: str, username: str, language: str | None = None) -> None:
+    """Sign up through the form as a person would (the display language chosen when given)."""
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    if language:
+        page.get_by_label("Display language").select_option(language)
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Welcome to DrillQuiz!")).to_be_visible()
+
+
 Scheme = Literal["light", "dark"]
 
 

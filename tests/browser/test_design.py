@@ -12,9 +12,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from notifications.models import Level
 from notifications.services import notify_users
-from tests.browser.conftest import Scheme, in_language, log_in, open_context, screenshot
+from tests.browser.conftest import Scheme, in_language, log_in, open_context, screenshot, sign_up
 from tests.browser.content import ANONYMOUS_PATHS, LONG_CODE, Site, learner_who_has_been_everywhere
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.processes import WebServer
 
 SCREENSHOT_PAGES = ["home", "exam-list", "exam-detail", "exam", "result", "reviews", "progress"]
@@ -220,13 +220,7 @@ def test_signing_up_takes_the_browsers_time_zone_and_the_profile_shows_it(
     new_york: Page, web_server: WebServer
 ) -> None:
     page = new_york
-    page.goto(f"{web_server.url}/accounts/signup/")
-    page.get_by_label("Username").fill("minji")
-    page.get_by_label("Email").fill("minji@example.com")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text("Welcome to DrillQuiz!")).to_be_visible()
+    sign_up(page, web_server.url, "minji")
 
     assert User.objects.get(username="minji").time_zone == "America/New_York"
     page.goto(f"{web_server.url}/accounts/profile/")

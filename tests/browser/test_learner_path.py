@@ -3,7 +3,7 @@
 from playwright.sync_api import Browser, Page, expect
 
 from quiz.models import CardState, ReviewItem
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_up
 from tests.factories import PASSWORD, make_exam
 from tests.processes import WebServer
 
@@ -18,14 +18,7 @@ def test_sign_up_take_an_exam_review_the_miss_and_switch_to_korean(page: Page, w
     make_exam("python", questions=3, title="Python drills")
     base = web_server.url
 
-    page.goto(f"{base}/accounts/signup/")
-    page.get_by_label("Username").fill("minji")
-    page.get_by_label("Email").fill("minji@example.com")
-    page.get_by_label("Display language").select_option("en")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text("Welcome to DrillQuiz!")).to_be_visible()
+    sign_up(page, base, "minji", language="en")
 
     page.get_by_role("button", name="Log out").click()
     page.goto(f"{base}/accounts/login/")

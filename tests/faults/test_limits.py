@@ -235,6 +235,7 @@ WORST_PATTERN_INPUTS = {
     # An exam file's slug and tags: one character too many, a million times over.
     "quiz.exam_io.SLUG": "a" * MEGABYTE,
     "quiz.exam_io.TAG": "a" * MEGABYTE,
+    "quiz.rich_text.NEWLINE": "\r" * MEGABYTE,
 }
 
 

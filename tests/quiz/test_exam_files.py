@@ -299,11 +299,13 @@ def test_an_editor_exports_and_publishes_exams_in_admin(client: Client, editor: 
     assert draft.is_published
 
 
-def test_the_exam_editor_shows_questions_and_choices_inline(client: Client, editor: User) -> None:
+def test_the_exam_editor_links_its_questions_and_each_shows_its_choices_inline(client: Client, editor: User) -> None:
     exam = make_exam("inline", questions=2)
     client.force_login(editor)
+    second = exam.questions.get(text="Question 2 of inline?")
 
     page = client.get(f"/admin/quiz/exam/{exam.pk}/change/").content.decode()
+    question_page = client.get(f"/admin/quiz/question/{second.pk}/change/").content.decode()
 
-    assert "Question 2 of inline?" in page
-    assert page.count('value="Answer C"') == 2
+    assert f"/admin/quiz/question/{second.pk}/change/" in page
+    assert question_page.count('value="Answer C"') == 1
