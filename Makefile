@@ -48,7 +48,7 @@ format: $(VENV)/.dev
 test: $(VENV)/.dev
 	scripts/ensure-services.sh
 	scripts/ensure-browser.sh
-	command -v msgmerge >/dev/null || apt-get install -y -qq gettext  # makemessages, in the catalogue test
+	command -v msgmerge >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq gettext  # makemessages, in the catalogue test
 	scripts/ensure-prometheus.sh
 	$(MAKE) lint
 	DATABASE_URL=sqlite://:memory: $(MANAGE) makemigrations --check --dry-run
@@ -59,7 +59,7 @@ test: $(VENV)/.dev
 # Benchmarks: not part of `make test`; figures go to BENCHMARKS.md with the command and date.
 bench: $(VENV)/.dev
 	scripts/ensure-services.sh
-	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	command -v wrk >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/auth.py --rounds 50
 	$(BIN)/python bench/reminders.py

@@ -15,7 +15,7 @@ missing=()
 fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing Debian's ${missing[*]} for the browser tests"
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/tmp/ensure-browser.log 2>&1; then
+if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}"; } >/tmp/ensure-browser.log 2>&1; then
   echo "error: could not install ${missing[*]} (see /tmp/ensure-browser.log); install them and rerun." >&2
   exit 1
 fi

@@ -5,7 +5,7 @@
 set -uo pipefail
 command -v promtool >/dev/null && command -v prometheus >/dev/null && exit 0
 echo "Installing Debian's prometheus (promtool and the server) for the metrics tests"
-if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; } >/tmp/ensure-prometheus.log 2>&1; then
+if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq prometheus; } >/tmp/ensure-prometheus.log 2>&1; then
   echo "error: could not install prometheus (see /tmp/ensure-prometheus.log); install it and rerun." >&2
   exit 1
 fi

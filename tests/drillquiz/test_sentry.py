@@ -1,18 +1,22 @@
-"""Error reports: with SENTRY_DSN, a failing view and a failing task reach Sentry without a secret;
-without it, sentry-sdk is not loaded; an unreachable Sentry breaks nothing."""
+"""Error reports: with SENTRY_DSN, a failing view and a failing task reach Sentry without a secret,
+and beat's tasks are reported as cron check-ins; without it, sentry-sdk is not loaded; an unreachable
+Sentry breaks nothing."""
 
 import gzip
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from pytest_httpserver import HTTPServer
 
 from jobs.services import enqueue
 from quiz.tasks import reschedule_reviews
-from tests.processes import ROOT, process_env, wait_until, worker_process
+from tests.processes import CELERY, ROOT, process_env, running, wait_until, worker_process
 
 SLACK_TOKEN = "T0000/B0000/hunter2-slack-token-for-sentry"
 SECRETS = {
@@ -104,6 +108,38 @@ def test_a_failing_task_is_reported_from_the_worker_without_a_secret(
 
     # Other reports may come too: the dead-letter path's Slack alert fails (its webhook here is a
     # closed port), and the worker may take a message another test left in the shared queues.
+    for text, _ in envelopes(httpserver):
+        assert_no_secret(text)
+
+
+def check_ins(server: HTTPServer, monitor: str) -> list[str]:
+    """The statuses of the cron check-ins Sentry heard for the monitor, in order."""
+    return [
+        item["status"] for _, items in envelopes(server) for item in items if item.get("monitor_slug") == monitor
+    ]
+
+
+def test_beat_tasks_are_reported_as_cron_check_ins(
+    httpserver: HTTPServer, transactional_db: None, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/api/1/envelope/").respond_with_data("{}")
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.create(
+        name="sentry-ping",
+        task="jobs.tasks.ping",
+        interval=every_minute,
+        last_run_at=timezone.now() - timedelta(minutes=2),  # due at once, not a minute from now
+    )
+    env = {**sentry_env(httpserver), "BEAT_HEARTBEAT_FILE": str(tmp_path / "beat.alive")}
+
+    with worker_process(env, tmp_path / "worker.log", "crons@test"):
+        with running([CELERY, "-A", "drillquiz", "beat", "--loglevel", "INFO"], env, tmp_path / "beat.log"):
+            # Beat says the run started; the worker says how it ended.
+            wait_until(lambda: check_ins(httpserver, "sentry-ping")[:2] == ["in_progress", "ok"], 60, "check-ins")
+
+    [(_, items)] = [envelope for envelope in envelopes(httpserver) if '"in_progress"' in envelope[0]]
+    [config] = [item["monitor_config"] for item in items if "monitor_config" in item]
+    assert config["schedule"] == {"type": "interval", "value": 1, "unit": "minute"}
     for text, _ in envelopes(httpserver):
         assert_no_secret(text)
 
