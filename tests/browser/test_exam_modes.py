@@ -37,10 +37,13 @@ def tab_to(page: Page, target: Locator, backwards: bool = False, limit: int = 60
     raise AssertionError(f"{limit} presses of Tab never reached {target}")
 
 
-def key_of(page: Page, label: str) -> str:
-    """The number key that picks the choice labelled `label`: its place in this attempt's shuffled order."""
+def press_key_of(page: Page, label: str) -> None:
+    """Press the number key that picks the choice labelled `label` (its place in this attempt's
+    shuffled order), once the page's deferred scripts listen for it, and see it picked."""
+    page.wait_for_load_state("domcontentloaded")  # keys.js is deferred: it runs just before this
     labels = [text.strip() for text in page.locator(".choice-list label").all_inner_texts()]
-    return str(labels.index(label) + 1)
+    page.keyboard.press(str(labels.index(label) + 1))
+    expect(page.get_by_label(label)).to_be_checked()
 
 
 def fits_a_phone(page: Page) -> None:
@@ -65,8 +68,7 @@ def test_practice_by_keyboard_alone_with_feedback_a_flag_a_resume_and_a_retake(
     expect(page.get_by_text("Question 1 of python?")).to_be_visible()
     assert serious_violations(page) == []
     screenshot(page, "practice-question")
-    page.keyboard.press(key_of(page, "Answer B"))  # wrong: A is right
-    expect(page.get_by_label("Answer B")).to_be_checked()
+    press_key_of(page, "Answer B")  # wrong: A is right
     expect(page.get_by_label("Answer B")).to_be_focused()
     page.keyboard.press("Enter")
 
@@ -85,10 +87,11 @@ def test_practice_by_keyboard_alone_with_feedback_a_flag_a_resume_and_a_retake(
     page.keyboard.press("Enter")
 
     expect(page.get_by_text("Question 2 of python?")).to_be_visible()
-    page.keyboard.press(key_of(page, "Answer A"))
+    press_key_of(page, "Answer A")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Right!")).to_be_visible()
-    page.keyboard.press("Enter")  # the next question has the focus
+    expect(next_question).to_be_focused()
+    page.keyboard.press("Enter")
 
     expect(page.get_by_text("Question 3 of python?")).to_be_visible()
     tab_to(page, page.get_by_role("link", name="Stop for now"))
@@ -98,10 +101,9 @@ def test_practice_by_keyboard_alone_with_feedback_a_flag_a_resume_and_a_retake(
     page.keyboard.press("Enter")
 
     expect(page.get_by_text("Question 3 of 3 · 2 answered")).to_be_visible()
-    page.keyboard.press(key_of(page, "Answer A"))
-    page.keyboard.press(key_of(page, "Answer B"))
+    press_key_of(page, "Answer A")
+    press_key_of(page, "Answer B")
     expect(page.get_by_label("Answer A")).to_be_checked()
-    expect(page.get_by_label("Answer B")).to_be_checked()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Right!")).to_be_visible()
     expect(page.get_by_role("link", name="See your result")).to_be_focused()

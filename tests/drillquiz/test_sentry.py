@@ -114,9 +114,7 @@ def test_a_failing_task_is_reported_from_the_worker_without_a_secret(
 
 def check_ins(server: HTTPServer, monitor: str) -> list[str]:
     """The statuses of the cron check-ins Sentry heard for the monitor, in order."""
-    return [
-        item["status"] for _, items in envelopes(server) for item in items if item.get("monitor_slug") == monitor
-    ]
+    return [item["status"] for _, items in envelopes(server) for item in items if item.get("monitor_slug") == monitor]
 
 
 def test_beat_tasks_are_reported_as_cron_check_ins(
@@ -132,10 +130,10 @@ def test_beat_tasks_are_reported_as_cron_check_ins(
     )
     env = {**sentry_env(httpserver), "BEAT_HEARTBEAT_FILE": str(tmp_path / "beat.alive")}
 
-    with worker_process(env, tmp_path / "worker.log", "crons@test"):
-        with running([CELERY, "-A", "drillquiz", "beat", "--loglevel", "INFO"], env, tmp_path / "beat.log"):
-            # Beat says the run started; the worker says how it ended.
-            wait_until(lambda: check_ins(httpserver, "sentry-ping")[:2] == ["in_progress", "ok"], 60, "check-ins")
+    beat = [CELERY, "-A", "drillquiz", "beat", "--loglevel", "INFO"]
+    with worker_process(env, tmp_path / "worker.log", "crons@test"), running(beat, env, tmp_path / "beat.log"):
+        # Beat says the run started; the worker says how it ended.
+        wait_until(lambda: check_ins(httpserver, "sentry-ping")[:2] == ["in_progress", "ok"], 60, "check-ins")
 
     [(_, items)] = [envelope for envelope in envelopes(httpserver) if '"in_progress"' in envelope[0]]
     [config] = [item["monitor_config"] for item in items if "monitor_config" in item]
