@@ -10,7 +10,7 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/drillquiz \
 	CACHE_URL=redis://127.0.0.1:6379/1 \
 	RABBITMQ_TEST_URL=amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-fast lint format bench clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test: $(VENV)/.dev
 	$(TEST_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/pybabel compile --domain django --directory locale --statistics
 	$(TEST_ENV) $(BIN)/pytest $(ARGS)
+
+# The unit tier alone, on the embedded defaults (no server needed), for the edit-run loop.
+test-fast: $(VENV)/.dev
+	$(BIN)/pybabel compile --domain django --directory locale
+	DATABASE_URL=sqlite://:memory: CACHE_URL=locmemcache:// CELERY_BROKER_URL=memory:// \
+		RABBITMQ_TEST_URL=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest -m unit $(ARGS)
 
 # Benchmarks: not part of `make test`; figures go to BENCHMARKS.md with the command and date.
 bench: $(VENV)/.dev

@@ -1,4 +1,10 @@
-"""The shared cast and the real pieces: PostgreSQL, Redis and a Celery worker in this process."""
+"""The shared cast and the real pieces: PostgreSQL, Redis and a Celery worker in this process.
+
+Each test belongs to one tier, by marker: `browser` (tests/browser), `fault` (tests/faults),
+`integration` (a database, a worker, a web process or another real service through a fixture,
+or a module that starts programs), and `unit` (the rest: plain code, which `make test-fast` runs on
+the embedded defaults). A module that reaches a service in another way says its tier with `pytestmark`.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,9 +29,52 @@ from drillquiz.celery import app
 from tests.factories import make_user
 from tests.processes import WebServer, free_port
 
+TIERS = ("unit", "integration", "browser", "fault")
+FOLDER_TIERS = {"browser": "browser", "faults": "fault"}
+# Fixtures that bring a real service: PostgreSQL, Redis, a worker, a web process, an SMTP server.
+SERVICE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "live_server",
+    "celery_worker",
+    "web_server",
+    "smtp_server",
+    "broker_down",
+}
 
-def pytest_configure(config: pytest.Config) -> None:
-    # The suite proves behaviour on the real services; on the embedded defaults it would prove less.
+
+def starts_programs(module: object) -> bool:
+    """Whether a test module runs other programs (subprocess, or tests.processes' helpers)."""
+    return any(
+        getattr(value, "__name__", None) == "subprocess" or getattr(value, "__module__", None) == "tests.processes"
+        for value in vars(module).values()
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        folder = Path(item.path).relative_to(Path(__file__).parent).parts[0]
+        if folder in FOLDER_TIERS:
+            item.add_marker(FOLDER_TIERS[folder])
+        elif (
+            item.get_closest_marker("django_db")
+            or SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or (isinstance(item, pytest.Function) and starts_programs(item.module))
+        ):
+            item.add_marker("integration")
+        else:
+            item.add_marker("unit")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Past the unit tier the suite proves behaviour on the real services; on the embedded defaults
+    # it would prove less.
+    if all(item.get_closest_marker("unit") for item in session.items):
+        return
     if not settings.DATABASES["default"]["ENGINE"].endswith(".postgresql"):
         pytest.exit("error: tests need PostgreSQL; run them with `make test` (it sets DATABASE_URL).", 2)
     if not settings.CELERY_BROKER_URL.startswith("redis://"):

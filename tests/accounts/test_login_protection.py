@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from axes.helpers import get_client_cache_keys
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -14,6 +15,7 @@ from pytest_django import Settings
 from accounts import limits
 from accounts.models import Lockout, User
 from tests.factories import PASSWORD, make_user
+from tests.settings import SITE_PASSWORD_HASHERS
 
 HERE, ELSEWHERE = "203.0.113.7", "198.51.100.20"
 
