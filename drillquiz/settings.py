@@ -63,7 +63,7 @@ MIDDLEWARE = [
     # First and last, so a request's count and latency cover every other middleware.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Then, so load-balancer probes answer before host checks and HTTPS redirects.
-    "drillquiz.health.HealthCheckMiddleware",
+    "jobs.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",

@@ -15,7 +15,6 @@ from drillquiz.once import first_time_within
 from jobs.services import enqueue
 from notifications import slack, stream
 from notifications.models import Level, Notification
-from notifications.tasks import send_slack_alert
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ def alert_slack(level: str, title: str, text: str = "", fields: dict[str, str] |
     if not settings.SLACK_WEBHOOK_URL:
         logger.info("Slack alert not sent (no SLACK_WEBHOOK_URL): [%s] %s", level, title)
         return
-    enqueue(send_slack_alert, slack.message(level, title, text, fields, link))
+    enqueue("notifications.tasks.send_slack_alert", slack.message(level, title, text, fields, link))
 
 
 def notify_users(user_ids: Iterable[int], level: str, title: str, body: str = "", link: str = "") -> list[Notification]:

@@ -33,7 +33,6 @@ from quiz.models import (
     Tag,
     Translation,
 )
-from quiz.tasks import translate_missing_batch
 from quiz.translation import backfill, registry, storage
 
 if TYPE_CHECKING:
@@ -131,7 +130,7 @@ class ExamAdmin(admin.ModelAdmin):
     def translate_missing(self, request: HttpRequest, queryset: QuerySet[Exam]) -> None:
         count = 0
         for source_language, language, keys in backfill.batches(backfill.plan(queryset)):
-            enqueue(translate_missing_batch, source_language, language, keys)
+            enqueue("quiz.tasks.translate_missing_batch", source_language, language, keys)
             count += len(keys)
         self.message_user(request, _("%(count)d texts queued for translation.") % {"count": count}, messages.SUCCESS)
 
@@ -516,7 +515,12 @@ def queue_retranslation(rows: QuerySet[Translation]) -> int:
         groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
     for (source_language, language), keys in groups.items():
         for start in range(0, len(keys), backfill.BATCH_SIZE):
-            enqueue(translate_missing_batch, source_language, language, keys[start : start + backfill.BATCH_SIZE])
+            enqueue(
+                "quiz.tasks.translate_missing_batch",
+                source_language,
+                language,
+                keys[start : start + backfill.BATCH_SIZE],
+            )
     return sum(len(keys) for keys in groups.values())
 
 

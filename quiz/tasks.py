@@ -16,7 +16,7 @@ def send_due_review_reminders() -> int:
     """Hourly: fan out one chunk task per CHUNK_SIZE users whose reminder hour it is now."""
     chunks = reminders.chunks(reminders.due_for_reminder(timezone.now()))
     for chunk in chunks:
-        enqueue(send_review_reminder_chunk, chunk)
+        enqueue("quiz.tasks.send_review_reminder_chunk", chunk)
     return len(chunks)
 
 
@@ -89,7 +89,7 @@ def fit_all_learner_parameters() -> int:
     """Weekly: one fit task per learner who may have enough reviews and has no fit this week."""
     user_ids = fitting.learners_to_fit(timezone.now())
     for user_id in user_ids:
-        enqueue(fit_learner_parameters, user_id)
+        enqueue("quiz.tasks.fit_learner_parameters", user_id)
     return len(user_ids)
 
 

@@ -516,7 +516,7 @@ CASES = [
         "jobs:status",
         path_with("/jobs/{}/", lambda world: st.just(str(world.job.task_id)) | st.uuids().map(str) | any_segment),
     ),
-    # Answered by drillquiz.health's middleware, not by a URL pattern.
+    # Answered by jobs.health's middleware, not by a URL pattern.
     Case("healthz", fixed("/healthz")),
     Case("readyz", fixed("/readyz")),
 ]

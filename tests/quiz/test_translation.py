@@ -311,7 +311,7 @@ def test_bad_task_arguments_write_nothing_and_fail_with_a_clear_error(db: None, 
 
 def test_a_bad_save_fails_once_in_the_worker_without_retrying(celery_worker: object) -> None:
     enqueue(
-        batch_save_translation_results,
+        batch_save_translation_results.name,
         "en",
         "x",
         [{"model": "auth.user", "id": 1, "field": "password", "text": "x", "hash": "h"}],

@@ -8,7 +8,6 @@ from tqdm import tqdm
 
 from jobs.services import enqueue
 from quiz.models import Exam
-from quiz.tasks import translate_missing_batch
 from quiz.translation import backfill, registry
 
 POLL_SECONDS = 0.5
@@ -40,7 +39,7 @@ class Command(BaseCommand):
         for source_language, target, keys in backfill.batches(plans):
             if backfill.claim_batch(source_language, target, keys):
                 task_id = str(uuid.uuid4())
-                enqueue(translate_missing_batch, source_language, target, keys, task_id=task_id)
+                enqueue("quiz.tasks.translate_missing_batch", source_language, target, keys, task_id=task_id)
                 waiting[task_id] = len(keys)
         queued = sum(waiting.values())
         if queued < todo:
