@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from backup.errors import BackupError, BackupMisconfigured, BackupRefused
+from backup.errors import BackupError, BackupFailed, BackupMisconfigured, BackupRefused
 from backup.models import Backup
 from backup.postgres import Postgres
 from backup.sqlite import Sqlite
@@ -101,6 +101,24 @@ def begin(trigger: str, task_id: str = "") -> Backup:
         if backup is not None:  # a retry that met a newer backup: that one stands in for it
             Backup.objects.filter(pk=backup.pk).update(status=Backup.Status.FAILED, finished=now, error=reason)
         raise BackupRefused(reason) from None
+
+
+def back_up(trigger: str, task_id: str = "", may_retry: bool = False) -> Backup:
+    """One attempt at a backup, begun, performed and recorded (call it inside running_here()).
+
+    Raises BackupFailed on any failure: marked retrying if may_retry and a retry can help (not a
+    misconfiguration), else failed and reported.
+    """
+    backup = begin(trigger, task_id)
+    try:
+        return perform(backup)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded
+        message = error_message(error)
+        if may_retry and not isinstance(error, BackupMisconfigured):
+            mark_retrying(backup, message)
+            raise BackupFailed(backup.pk, message, retrying=True) from None
+        fail(backup, message)
+        raise BackupFailed(backup.pk, message, retrying=False) from None
 
 
 def abandon_stale(now: datetime) -> None:

@@ -356,7 +356,6 @@ CELERY_TASK_ROUTES = {
     "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},
     "quiz.tasks.send_review_reminder_chunk": {"queue": "notifications"},
     "quiz.tasks.reschedule_reviews": {"queue": "default"},
-    "quiz.tasks.save_translation_results": {"queue": "translations"},
     "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
     "quiz.tasks.translate_missing_batch": {"queue": "translations"},
     "quiz.tasks.fit_all_learner_parameters": {"queue": "default"},
