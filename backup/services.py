@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
+from backup.engine import Engine
 from backup.errors import BackupError, BackupFailed, BackupMisconfigured, BackupRefused
 from backup.models import Backup
 from backup.postgres import Postgres
@@ -31,7 +32,7 @@ FILE_PREFIX = "drillquiz-"
 STALE_GRACE = timedelta(minutes=2)
 
 
-def engine() -> Postgres | Sqlite:
+def engine() -> Engine:
     """The database to back up: BACKUP_DATABASE_URL if set (a read-only role, say), else the site's."""
     if settings.BACKUP_DATABASE_URL:
         settings_dict = environ.Env.db_url_config(settings.BACKUP_DATABASE_URL)
@@ -141,8 +142,7 @@ def perform(backup: Backup) -> Backup:
     partial.unlink(missing_ok=True)  # left by this backup's earlier attempt on a worker that died
     try:
         version = db.server_version()
-        if isinstance(db, Postgres):
-            db.check_pg_dump(version)
+        db.check_tools(version)
         counts = db.dump(partial, deadline - time.monotonic())
         fsync(partial)
         verification = db.verify(partial, deadline - time.monotonic())
@@ -248,9 +248,7 @@ def restore_drill() -> dict[str, Any]:
     if backup is None:
         raise BackupError("no backup to drill")
     db = engine()
-    scratch = f"drillquiz_drill_{backup.pk}"
-    if isinstance(db, Sqlite):
-        scratch = str(backup_dir() / f".{scratch}.sqlite3")
+    scratch = db.scratch_database(f"drillquiz_drill_{backup.pk}", backup_dir())
     started = time.monotonic()
     try:
         db.drop_database(scratch)

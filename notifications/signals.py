@@ -11,6 +11,7 @@ from drillquiz.log import redact
 from jobs.models import TrackedJob
 from notifications.models import Level
 from notifications.services import FailureReported, notify_users, report_failed_task
+from notifications.tasks import send_slack_alert
 
 
 @task_failure.connect
@@ -19,7 +20,9 @@ def on_task_failure(sender: Task, task_id: str, exception: BaseException, **kwar
         return
     # Only the exception goes out, never the task's arguments, which may hold addresses or tokens.
     error = redact(f"{type(exception).__name__}: {exception}")[:500]
-    report_failed_task(sender.name, task_id, error)
+    # A failure of the Slack task itself is not sent to Slack: that could only fail again. The task
+    # is a shared task's proxy, which compares as the task it stands for.
+    report_failed_task(sender.name, task_id, error, to_slack=send_slack_alert != sender)
 
 
 @task_success.connect
