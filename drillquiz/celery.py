@@ -22,8 +22,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 DATABASE_MAX_RETRIES = 10
 DATABASE_RETRY_BACKOFF = 2
 DATABASE_RETRY_BACKOFF_MAX = 60
+HEADER_PREFIX = "drillquiz_"
 # The message header that counts a task's database retries, apart from Celery's own retry count.
-DATABASE_RETRIES_HEADER = "drillquiz_database_retries"
+DATABASE_RETRIES_HEADER = f"{HEADER_PREFIX}database_retries"
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -61,7 +62,9 @@ class DatabaseRetryingTask(Task):
         else:
             limit = self.max_retries if max_retries is None else max_retries
             max_retries = None if limit is None else limit + done
-        options["headers"] = {**(options.get("headers") or {}), DATABASE_RETRIES_HEADER: str(done)}
+        # Our own headers (named drillquiz_*) stay on the message: Celery's retry sends none of a message's.
+        carried = {name: str(value) for name, value in vars(self.request).items() if name.startswith(HEADER_PREFIX)}
+        options["headers"] = {**carried, **(options.get("headers") or {}), DATABASE_RETRIES_HEADER: str(done)}
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
 
     def database_retries(self) -> int:

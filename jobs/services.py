@@ -14,6 +14,10 @@ from django_celery_results.models import TaskResult
 from jobs import outbox
 from jobs.models import TrackedJob
 
+# The message header that marks a job a user started (start_job), so that only its success is
+# looked up (jobs.signals); every other task's costs nothing. Named drillquiz_* so retries keep it.
+TRACKED_JOB_HEADER = "drillquiz_tracked_job"
+
 # Failures are counted up to this many: past it, the alert on them has long fired.
 FAILED_COUNT_LIMIT = 1000
 
@@ -40,7 +44,7 @@ def start_job(user: AbstractBaseUser, task_name: str, *args: Any) -> TrackedJob:
     """Record a job for user and enqueue the task named task_name with args once this transaction commits."""
     check_task_name(task_name)
     job = TrackedJob.objects.create(user_id=user.pk, task_name=task_name)
-    outbox.record(task_name, list(args), str(job.task_id))
+    outbox.record(task_name, list(args), str(job.task_id), headers={TRACKED_JOB_HEADER: "1"})
     return job
 
 
