@@ -62,7 +62,7 @@ class DatabaseRetryingTask(Task):
         else:
             limit = self.max_retries if max_retries is None else max_retries
             max_retries = None if limit is None else limit + done
-        # Our own headers (named drillquiz_*) stay on the message: Celery's retry sends none of a message's.
+        # Our own headers (named drillquiz_*) go with the retry explicitly, not left to what Celery resends.
         carried = {name: str(value) for name, value in vars(self.request).items() if name.startswith(HEADER_PREFIX)}
         options["headers"] = {**carried, **(options.get("headers") or {}), DATABASE_RETRIES_HEADER: str(done)}
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)

@@ -11,12 +11,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django_celery_results.models import TaskResult
 
+from drillquiz.celery import HEADER_PREFIX
 from jobs import outbox
 from jobs.models import TrackedJob
 
 # The message header that marks a job a user started (start_job), so that only its success is
-# looked up (jobs.signals); every other task's costs nothing. Named drillquiz_* so retries keep it.
-TRACKED_JOB_HEADER = "drillquiz_tracked_job"
+# looked up (jobs.signals); every other task's costs nothing. Prefixed so that retries keep it.
+TRACKED_JOB_HEADER = f"{HEADER_PREFIX}tracked_job"
 
 # Failures are counted up to this many: past it, the alert on them has long fired.
 FAILED_COUNT_LIMIT = 1000
