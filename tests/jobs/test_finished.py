@@ -29,5 +29,5 @@ def test_a_task_enqueued_without_a_job_tells_nobody(celery_worker: object) -> No
     job = start_job(owner, "jobs.tasks.ping", "tracked")
 
     wait_until(lambda: Notification.objects.exists(), 20, "the tracked job's notification")
-    assert TaskResult.objects.filter(status="SUCCESS").count() == 2
+    assert TaskResult.objects.filter(task_name="jobs.tasks.ping", status="SUCCESS").count() == 2
     assert list(Notification.objects.values_list("link", flat=True)) == [f"/jobs/{job.task_id}/"]
