@@ -62,13 +62,22 @@ class DatabaseRetryingTask(Task):
         else:
             limit = self.max_retries if max_retries is None else max_retries
             max_retries = None if limit is None else limit + done
-        # Our own headers (named drillquiz_*) go with the retry explicitly, not left to what Celery resends.
-        carried = {name: str(value) for name, value in vars(self.request).items() if name.startswith(HEADER_PREFIX)}
-        options["headers"] = {**carried, **(options.get("headers") or {}), DATABASE_RETRIES_HEADER: str(done)}
+        # Our own headers go with the retry explicitly, not left to what Celery resends.
+        options["headers"] = {
+            **self.our_headers(),
+            **(options.get("headers") or {}),
+            DATABASE_RETRIES_HEADER: str(done),
+        }
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
 
+    def our_headers(self) -> dict[str, str]:
+        """This message's headers named drillquiz_*: attributes of the request in a worker, its
+        headers when the task runs eagerly (apply)."""
+        found = {**(self.request.headers or {}), **vars(self.request)}
+        return {name: str(value) for name, value in found.items() if name.startswith(HEADER_PREFIX)}
+
     def database_retries(self) -> int:
-        return int(getattr(self.request, DATABASE_RETRIES_HEADER, None) or 0)
+        return int(self.our_headers().get(DATABASE_RETRIES_HEADER, 0))
 
 
 class DrillQuiz(Celery):
