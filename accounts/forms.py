@@ -1,11 +1,11 @@
 from zoneinfo import available_timezones
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, validate_time_zone
+from drillquiz.languages import language_choices
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -54,5 +54,5 @@ class ProfileForm(forms.ModelForm):
 
 
 class LanguageForm(forms.Form):
-    language = forms.ChoiceField(choices=lambda: settings.LANGUAGES)
+    language = forms.ChoiceField(choices=language_choices)
     next = forms.CharField(required=False)

@@ -1,7 +1,6 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,10 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def language_choices() -> list[tuple[str, str]]:
-    # A callable, so adding a language to settings.LANGUAGES needs no migration.
-    return list(settings.LANGUAGES)
+# A callable as the choices, so adding a language to settings.LANGUAGES needs no migration.
+from drillquiz.languages import language_choices
 
 
 def validate_time_zone(value: str) -> None:

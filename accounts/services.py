@@ -24,13 +24,11 @@ UNSUBSCRIBE_MAX_AGE = 90 * 24 * 3600  # older links still in an inbox show a cle
 @transaction.atomic
 def register_user(*, username: str, email: str, password: str, language: str, time_zone: str) -> User:
     """Create a learner's account; the welcome email goes out once the account is committed."""
-    from accounts.tasks import send_welcome_email  # accounts.tasks imports this module
-
     user = User.objects.create_user(
         username=username, email=email, password=password, language=language, time_zone=time_zone
     )
     logger.info("user %s signed up (language %s, time zone %s)", user.pk, language, time_zone)
-    enqueue(send_welcome_email, user.pk)
+    enqueue("accounts.tasks.send_welcome_email", user.pk)
     return user
 
 

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import limits, services
 from accounts.forms import LanguageForm, ProfileForm, SignupForm
-from accounts.http import AuthenticatedRequest
+from accounts.models import User
+from drillquiz.http import AuthenticatedRequest
 
 
 def with_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -70,7 +71,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @login_required
-def profile(request: AuthenticatedRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest[User]) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from backup import services
 from backup.models import Backup
-from backup.tasks import backup_database
 from drillquiz import humanize
 from drillquiz.admin_site import RecordAdmin
 from jobs.services import enqueue
@@ -91,7 +90,7 @@ class BackupAdmin(RecordAdmin):
         if not self.can_back_up(request):
             return HttpResponse(status=403)
         task_id = str(uuid.uuid4())
-        enqueue(backup_database, Backup.Trigger.ADMIN, task_id=task_id)
+        enqueue("backup.tasks.backup_database", Backup.Trigger.ADMIN, task_id=task_id)
         self.message_user(request, _("Backup started: task %(id)s.") % {"id": task_id}, messages.SUCCESS)
         return redirect("admin:backup_backup_changelist")
 

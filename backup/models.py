@@ -42,7 +42,7 @@ class Backup(models.Model):
         ordering = ["-started"]
         constraints = [
             # The lock: two backups never run at once. A worker that died leaves its row running;
-            # the next backup marks it failed once it is older than the time limit (services.take_lock).
+            # the next backup releases it once the row has not moved past the time limit (services.abandon_stale).
             models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="one_running_backup"),
         ]
 

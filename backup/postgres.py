@@ -84,7 +84,7 @@ class Postgres:
         with self.connect() as conn:
             return str(scalar(conn, "SHOW server_version"))
 
-    def check_pg_dump(self, server_version: str) -> None:
+    def check_tools(self, server_version: str) -> None:
         """pg_dump must be of the server's major version: an older one refuses, a newer one writes
         scripts the server's own tools may not read."""
         version = [self.tool("pg_dump"), "--version"]
@@ -144,6 +144,9 @@ class Postgres:
         with self.connect("postgres", autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def scratch_database(self, name: str, directory: Path) -> str:
+        return name
 
     def drop_database(self, name: str) -> None:
         with self.connect("postgres", autocommit=True) as conn:

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from backup.errors import BackupError, BackupMisconfigured, BackupRefused
+from backup.engine import Engine
+from backup.errors import BackupError, BackupFailed, BackupMisconfigured, BackupRefused
 from backup.models import Backup
 from backup.postgres import Postgres
 from backup.sqlite import Sqlite
@@ -31,7 +32,7 @@ FILE_PREFIX = "drillquiz-"
 STALE_GRACE = timedelta(minutes=2)
 
 
-def engine() -> Postgres | Sqlite:
+def engine() -> Engine:
     """The database to back up: BACKUP_DATABASE_URL if set (a read-only role, say), else the site's."""
     if settings.BACKUP_DATABASE_URL:
         settings_dict = environ.Env.db_url_config(settings.BACKUP_DATABASE_URL)
@@ -103,6 +104,24 @@ def begin(trigger: str, task_id: str = "") -> Backup:
         raise BackupRefused(reason) from None
 
 
+def back_up(trigger: str, task_id: str = "", may_retry: bool = False) -> Backup:
+    """One attempt at a backup, begun, performed and recorded (call it inside running_here()).
+
+    Raises BackupFailed on any failure: marked retrying if may_retry and a retry can help (not a
+    misconfiguration), else failed and reported.
+    """
+    backup = begin(trigger, task_id)
+    try:
+        return perform(backup)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded
+        message = error_message(error)
+        if may_retry and not isinstance(error, BackupMisconfigured):
+            mark_retrying(backup, message)
+            raise BackupFailed(backup.pk, message, retrying=True) from None
+        fail(backup, message)
+        raise BackupFailed(backup.pk, message, retrying=False) from None
+
+
 def abandon_stale(now: datetime) -> None:
     """Release the lock of a worker that died mid-backup: its row cannot still be running past the limit."""
     limit = timedelta(seconds=settings.BACKUP_TIME_LIMIT_SECONDS) + STALE_GRACE
@@ -123,8 +142,7 @@ def perform(backup: Backup) -> Backup:
     partial.unlink(missing_ok=True)  # left by this backup's earlier attempt on a worker that died
     try:
         version = db.server_version()
-        if isinstance(db, Postgres):
-            db.check_pg_dump(version)
+        db.check_tools(version)
         counts = db.dump(partial, deadline - time.monotonic())
         fsync(partial)
         verification = db.verify(partial, deadline - time.monotonic())
@@ -230,9 +248,7 @@ def restore_drill() -> dict[str, Any]:
     if backup is None:
         raise BackupError("no backup to drill")
     db = engine()
-    scratch = f"drillquiz_drill_{backup.pk}"
-    if isinstance(db, Sqlite):
-        scratch = str(backup_dir() / f".{scratch}.sqlite3")
+    scratch = db.scratch_database(f"drillquiz_drill_{backup.pk}", backup_dir())
     started = time.monotonic()
     try:
         db.drop_database(scratch)

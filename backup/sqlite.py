@@ -25,6 +25,9 @@ class Sqlite:
     def server_version(self) -> str:
         return f"SQLite {sqlite3.sqlite_version}"
 
+    def check_tools(self, server_version: str) -> None:
+        """Nothing to check: the backup API is part of the sqlite3 module."""
+
     def dump(self, target: Path, time_limit: float) -> dict[str, int]:
         # Created 0600 before SQLite writes to it, so no other user can read it even for a moment.
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -42,6 +45,9 @@ class Sqlite:
 
     def restore(self, path: Path, into: str, time_limit: float) -> None:
         copy(str(path), into)
+
+    def scratch_database(self, name: str, directory: Path) -> str:
+        return str(directory / f".{name}.sqlite3")
 
     def drop_database(self, name: str) -> None:
         Path(name).unlink(missing_ok=True)

@@ -4,7 +4,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from backup import services
-from backup.errors import BackupMisconfigured, BackupRefused
+from backup.errors import BackupFailed, BackupRefused
 from backup.models import Backup
 from jobs.retry import InvalidTaskArguments
 from notifications.services import FailureReported
@@ -31,17 +31,14 @@ def backup_database(self: Task, trigger: str = Backup.Trigger.SCHEDULE) -> dict:
 
 
 def attempt(task: Task, trigger: str) -> dict:
-    backup = services.begin(trigger, task.request.id or "")
+    may_retry = task.request.retries < settings.BACKUP_MAX_RETRIES
     try:
-        services.perform(backup)
-    except Exception as error:  # noqa: BLE001 - every failure is recorded; misconfiguration is not retried
-        message = services.error_message(error)
-        if task.request.retries < settings.BACKUP_MAX_RETRIES and not isinstance(error, BackupMisconfigured):
-            services.mark_retrying(backup, message)
+        backup = services.back_up(trigger, task.request.id or "", may_retry)
+    except BackupFailed as failed:
+        if failed.retrying:
             delay, retries = settings.BACKUP_RETRY_DELAY_SECONDS, settings.BACKUP_MAX_RETRIES
             raise task.retry(countdown=delay, max_retries=retries) from None
-        services.fail(backup, message)
-        raise FailureReported(message) from None
+        raise FailureReported(failed.message) from None
     return {"status": "succeeded", "backup": backup.pk, "file": backup.file_name, "size": backup.size}
 
 

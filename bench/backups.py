@@ -146,7 +146,7 @@ def task_in_worker(name: str) -> tuple[float, int, dict[str, int]]:
         children = ChildPeaks(worker.pid)
         children.start()
         Backup.objects.all().delete()
-        enqueue(backup_database, "admin")
+        enqueue(backup_database.name, "admin")
         while not Backup.objects.filter(status__in=["succeeded", "failed"]).exists():
             time.sleep(0.2)
         children.running = False

@@ -83,7 +83,7 @@ def run(label: str, pairs: list[reminders.Pair], chunk_size: int, sink: Sink, ti
     started = time.perf_counter()
     for start in range(0, len(pairs), chunk_size):
         chunk = [[user_id, day.isoformat()] for user_id, day in pairs[start : start + chunk_size]]
-        enqueue(send_review_reminder_chunk, chunk)
+        enqueue(send_review_reminder_chunk.name, chunk)
     while sink.count < len(pairs) and time.perf_counter() - started < timeout:
         time.sleep(0.05)
     elapsed = time.perf_counter() - started

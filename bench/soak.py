@@ -74,9 +74,8 @@ from jobs.models import OutboxMessage
 from quiz.models import Exam, ReviewItem, ReviewReminder
 from tests.factories import make_exam
 from tests.faults.conftest import PrivateRedis
-from tests.processes import CELERY, start_process, stop_process, wait_until
+from tests.processes import CELERY, all_queues, start_process, stop_process, wait_until
 
-QUEUES = ("default", "translations", "notifications", "backups")
 # Zones of whole-, half- and quarter-hour offsets: learners are put only where the local hour has at
 # least 15 minutes left, so their reminder hour cannot end before beat's first fan-outs.
 ZONES = (
@@ -230,7 +229,7 @@ class Worker:
     def start(self) -> None:
         self.generation += 1
         args = [CELERY, "-A", "drillquiz", "worker", "--hostname", f"soak{self.generation}@%h", "--loglevel", "INFO"]
-        args += ["--queues", ",".join(QUEUES), "--concurrency", "2", "--pool", "prefork"]
+        args += ["--queues", all_queues(), "--concurrency", "2", "--pool", "prefork"]
         self.process = start_process(args, self.env, self.log)
 
     def kill(self) -> None:
@@ -349,7 +348,10 @@ def queued(broker: redis.Redis) -> int:
     """Messages waiting in the queues (every priority list) plus those delivered and not acknowledged."""
     total = int(broker.hlen("unacked"))
     for key in broker.scan_iter(match="*"):
-        if key.decode(errors="replace").startswith(QUEUES) and broker.type(key) == b"list":
+        if (
+            key.decode(errors="replace").startswith(tuple(queue.name for queue in settings.CELERY_TASK_QUEUES))
+            and broker.type(key) == b"list"
+        ):
             total += int(broker.llen(key))
     return total
 

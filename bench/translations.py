@@ -19,7 +19,7 @@ from accounts.models import User
 from drillquiz.celery import app
 from quiz import attempts
 from quiz.models import Exam, Translation
-from quiz.tasks import batch_save_translation_results, save_translation_results
+from quiz.tasks import batch_save_translation_results
 from quiz.translation import registry, service, storage
 from tests.factories import make_exam, make_user
 
@@ -68,9 +68,7 @@ def save_rates(entries: list[dict], rounds: int) -> dict[str, list[float]]:
 
     def per_field() -> None:
         for item in entries:
-            save_translation_results(
-                item["model"], item["id"], "en", [item["field"]], [item["text"]], [item["hash"]], "bench"
-            )
+            batch_save_translation_results("en", "bench", [item])
 
     designs: dict[str, Callable[[], None]] = {
         "one task for the page (bulk upsert)": in_bulk,

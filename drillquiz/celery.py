@@ -1,8 +1,12 @@
 """The Celery app: configured from Django settings (CELERY_*), tasks found in each app's tasks.py."""
 
 import os
+from datetime import datetime
+from typing import Any
 
 from celery import Celery, Task
+from celery.exceptions import Retry
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError
 
 # Imported for what they register before any connection: our Redis transport under the name
@@ -13,14 +17,67 @@ from drillquiz.log import redact
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
 
+# A database restart or failover takes seconds to a minute or two: up to 10 retries, 2 s doubling to
+# at most 60 s apart (jittered), wait out about six minutes at most before the task fails for good.
+DATABASE_MAX_RETRIES = 10
+DATABASE_RETRY_BACKOFF = 2
+DATABASE_RETRY_BACKOFF_MAX = 60
+HEADER_PREFIX = "drillquiz_"
+# The message header that counts a task's database retries, apart from Celery's own retry count.
+DATABASE_RETRIES_HEADER = f"{HEADER_PREFIX}database_retries"
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
 class DatabaseRetryingTask(Task):
     """The base of our tasks: a database that went away (a restart, a failover) fails the attempt,
-    not the task; it is retried with a growing, jittered wait until the database is back."""
+    not the task. It is retried with a growing, jittered wait, up to DATABASE_MAX_RETRIES times.
 
-    autoretry_for = (OperationalError, InterfaceError)
-    retry_backoff = 2
-    retry_backoff_max = 60
-    retry_jitter = True
+    That budget is the database's own: those retries are counted in a header and do not use up the
+    retries a task allows itself for its own reasons (max_retries, say for an SMTP server that is
+    down), and those do not use up the database's.
+    """
+
+    autoretry_for = DATABASE_ERRORS
+
+    def retry(
+        self,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        exc: Exception | None = None,
+        throw: bool = True,
+        eta: datetime | None = None,
+        countdown: float | None = None,
+        max_retries: int | None = None,
+        **options: Any,
+    ) -> Retry:
+        """Celery's retry (autoretry_for calls it too), each kind of retry counted against its own budget."""
+        done = self.database_retries()
+        if isinstance(exc, DATABASE_ERRORS):
+            countdown = get_exponential_backoff_interval(
+                DATABASE_RETRY_BACKOFF, done, DATABASE_RETRY_BACKOFF_MAX, full_jitter=True
+            )
+            # Celery stops once its count passes max_retries: here, once the database's budget is spent.
+            max_retries = self.request.retries + (1 if done < DATABASE_MAX_RETRIES else 0)
+            done += 1
+        else:
+            limit = self.max_retries if max_retries is None else max_retries
+            max_retries = None if limit is None else limit + done
+        # Our own headers go with the retry explicitly, not left to what Celery resends.
+        options["headers"] = {
+            **self.our_headers(),
+            **(options.get("headers") or {}),
+            DATABASE_RETRIES_HEADER: str(done),
+        }
+        return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+
+    def our_headers(self) -> dict[str, str]:
+        """This message's headers named drillquiz_*: attributes of the request in a worker, its
+        headers when the task runs eagerly (apply)."""
+        found = {**(self.request.headers or {}), **vars(self.request)}
+        return {name: str(value) for name, value in found.items() if name.startswith(HEADER_PREFIX)}
+
+    def database_retries(self) -> int:
+        return int(self.our_headers().get(DATABASE_RETRIES_HEADER, 0))
 
 
 class DrillQuiz(Celery):

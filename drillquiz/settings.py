@@ -63,7 +63,7 @@ MIDDLEWARE = [
     # First and last, so a request's count and latency cover every other middleware.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Then, so load-balancer probes answer before host checks and HTTPS redirects.
-    "drillquiz.health.HealthCheckMiddleware",
+    "jobs.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -356,7 +356,6 @@ CELERY_TASK_ROUTES = {
     "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},
     "quiz.tasks.send_review_reminder_chunk": {"queue": "notifications"},
     "quiz.tasks.reschedule_reviews": {"queue": "default"},
-    "quiz.tasks.save_translation_results": {"queue": "translations"},
     "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
     "quiz.tasks.translate_missing_batch": {"queue": "translations"},
     "quiz.tasks.fit_all_learner_parameters": {"queue": "default"},

@@ -30,6 +30,8 @@ class OutboxMessage(models.Model):
     task_id = models.CharField(max_length=255, unique=True)
     task_name = models.CharField(max_length=200)
     args = models.JSONField(default=list)
+    # Sent with the message (jobs.services.TRACKED_JOB_HEADER marks a job a user started).
+    headers = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     sent = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -44,13 +44,17 @@ MAX_SENDS = 3
 BACKLOG_COUNT_LIMIT = 10_000
 
 
-def record(task_name: str, args: list[Any], task_id: str | None = None) -> OutboxMessage:
+def record(
+    task_name: str, args: list[Any], task_id: str | None = None, headers: dict[str, str] | None = None
+) -> OutboxMessage:
     """Write the job's row in the current transaction, to be published once it commits.
 
     Raises MessageTooLarge for arguments no worker would take, before anything is written.
     """
     dumps(args)
-    message = OutboxMessage.objects.create(task_name=task_name, args=args, task_id=task_id or str(uuid.uuid4()))
+    message = OutboxMessage.objects.create(
+        task_name=task_name, args=args, task_id=task_id or str(uuid.uuid4()), headers=headers or {}
+    )
     transaction.on_commit(lambda: publish([message.pk]), robust=True)
     return message
 
@@ -81,7 +85,12 @@ def publish(ids: list[int]) -> int:
         with broker_connection() as connection:
             for message in messages:
                 current_app.send_task(
-                    message.task_name, args=message.args, task_id=message.task_id, connection=connection, retry=False
+                    message.task_name,
+                    args=message.args,
+                    task_id=message.task_id,
+                    headers=message.headers or None,
+                    connection=connection,
+                    retry=False,
                 )
                 taken.append(message.pk)
     except Exception as error:  # noqa: BLE001 - any broker failure leaves the jobs to the relay

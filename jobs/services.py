@@ -1,37 +1,66 @@
 """Enqueueing background jobs after commit, and the state of jobs started by a user."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from celery import Task, states
+from celery import current_app, states
 from celery.result import AsyncResult
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django_celery_results.models import TaskResult
 
-from accounts.models import User
+from drillquiz.celery import HEADER_PREFIX
 from jobs import outbox
 from jobs.models import TrackedJob
+
+# The message header that marks a job a user started (start_job), so that only its success is
+# looked up (jobs.signals); every other task's costs nothing. Prefixed so that retries keep it.
+TRACKED_JOB_HEADER = f"{HEADER_PREFIX}tracked_job"
 
 # Failures are counted up to this many: past it, the alert on them has long fired.
 FAILED_COUNT_LIMIT = 1000
 
 
-def enqueue(task: Task, *args: Any, task_id: str | None = None) -> None:
-    """Enqueue task(*args) through the outbox: recorded in the current transaction (so it exists
-    exactly when the data it belongs to does) and published once that commits.
+class UnknownTask(ValueError):
+    """A job named a task that no worker runs or no queue is routed for: a typo, caught at once."""
+
+
+def enqueue(task_name: str, *args: Any, task_id: str | None = None) -> None:
+    """Enqueue the task named task_name (e.g. "accounts.tasks.send_welcome_email") with args
+    through the outbox: recorded in the current transaction (so it exists exactly when the data it
+    belongs to does) and published once that commits.
 
     A worker never sees a row that is not committed or that gets rolled back, and a broker that
-    cannot take the job leaves it to the relay instead of breaking or slowing the caller.
+    cannot take the job leaves it to the relay instead of breaking or slowing the caller. By name,
+    so the apps that enqueue need not import the tasks that call back into them.
     """
-    outbox.record(task.name, list(args), task_id)
+    check_task_name(task_name)
+    outbox.record(task_name, list(args), task_id)
 
 
 @transaction.atomic
-def start_job(user: User, task: Task, *args: Any) -> TrackedJob:
-    """Record a job for user and enqueue task(*args) once this transaction commits."""
-    job = TrackedJob.objects.create(user=user, task_name=task.name)
-    outbox.record(task.name, list(args), str(job.task_id))
+def start_job(user: AbstractBaseUser, task_name: str, *args: Any) -> TrackedJob:
+    """Record a job for user and enqueue the task named task_name with args once this transaction commits."""
+    check_task_name(task_name)
+    job = TrackedJob.objects.create(user_id=user.pk, task_name=task_name)
+    outbox.record(task_name, list(args), str(job.task_id), headers={TRACKED_JOB_HEADER: "1"})
     return job
+
+
+def check_task_name(task_name: str) -> None:
+    """Raise UnknownTask unless task_name is both a registered task and routed to a queue."""
+    if task_name not in settings.CELERY_TASK_ROUTES or task_name not in registered_tasks():
+        raise UnknownTask(f"no task {task_name!r} is registered and routed (see CELERY_TASK_ROUTES)")
+
+
+@cache
+def registered_tasks() -> frozenset[str]:
+    """The names of our tasks. A web process imports no tasks module by itself: import them once
+    here, as a worker does when it starts."""
+    current_app.loader.import_default_modules()
+    return frozenset(current_app.tasks)
 
 
 def job_state(job: TrackedJob) -> dict[str, Any]:

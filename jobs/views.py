@@ -2,13 +2,13 @@ from collections.abc import Callable
 from functools import wraps
 from uuid import UUID
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from accounts.http import AuthenticatedRequest
+from drillquiz.http import AuthenticatedRequest
 from jobs import services
 from jobs.models import TrackedJob
-from jobs.tasks import ping
 
 View = Callable[..., HttpResponse]
 
@@ -50,14 +50,14 @@ def accepted(job: TrackedJob) -> JsonResponse:
 
 @json_methods("POST")
 @json_login_required
-def start_ping(request: AuthenticatedRequest) -> HttpResponse:
-    return accepted(services.start_job(request.user, ping))
+def start_ping(request: AuthenticatedRequest[AbstractBaseUser]) -> HttpResponse:
+    return accepted(services.start_job(request.user, "jobs.tasks.ping"))
 
 
 @json_methods("GET")
 @json_login_required
-def status(request: AuthenticatedRequest, task_id: UUID) -> HttpResponse:
-    job = TrackedJob.objects.filter(task_id=task_id, user=request.user).first()
+def status(request: AuthenticatedRequest[AbstractBaseUser], task_id: UUID) -> HttpResponse:
+    job = TrackedJob.objects.filter(task_id=task_id, user_id=request.user.pk).first()
     if job is None:
         return JsonResponse({"error": "No such job."}, status=404)
     return JsonResponse(services.job_state(job))

@@ -15,7 +15,6 @@ from drillquiz.once import first_time_within
 from jobs.services import enqueue
 from notifications import slack, stream
 from notifications.models import Level, Notification
-from notifications.tasks import send_slack_alert
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ def alert_slack(level: str, title: str, text: str = "", fields: dict[str, str] |
     if not settings.SLACK_WEBHOOK_URL:
         logger.info("Slack alert not sent (no SLACK_WEBHOOK_URL): [%s] %s", level, title)
         return
-    enqueue(send_slack_alert, slack.message(level, title, text, fields, link))
+    enqueue("notifications.tasks.send_slack_alert", slack.message(level, title, text, fields, link))
 
 
 def notify_users(user_ids: Iterable[int], level: str, title: str, body: str = "", link: str = "") -> list[Notification]:
@@ -68,8 +67,9 @@ def notify_staff(level: str, title: str, body: str = "", link: str = "") -> list
     return notify_users(staff, level, title, body, link)
 
 
-def report_failed_task(task_name: str, task_id: str, error: str) -> None:
-    """The dead-letter path: a task failed for good. Tell staff in the app, and Slack, once per task id.
+def report_failed_task(task_name: str, task_id: str, error: str, to_slack: bool = True) -> None:
+    """The dead-letter path: a task failed for good. Tell staff in the app, and Slack unless not
+    to_slack, once per task id.
 
     Once, because a failure can be announced twice: Celery 5.7 sends task_failure for a hard time
     limit from Request.on_timeout and again when the pool reports the killed job.
@@ -80,6 +80,5 @@ def report_failed_task(task_name: str, task_id: str, error: str) -> None:
     link = f"/admin/django_celery_results/taskresult/?task_id={task_id}"
     logger.error("task %s %s failed for good: %s", task_name, task_id, error)
     notify_staff(Level.ERROR, title, body=error, link=link)
-    # A failure of the Slack task itself is not sent to Slack: that could only fail again.
-    if not task_name.startswith("notifications.tasks.send_slack_alert"):
+    if to_slack:
         alert_slack(Level.ERROR, title, fields={"task": task_name, "task id": task_id, "error": error})

@@ -1,16 +1,19 @@
-"""The dead-letter hook: Celery's task_failure fires once a task fails for good (no retry left)."""
+"""The dead-letter hook (Celery's task_failure fires once a task fails for good, no retry left), and
+the word to a user whose job finished (jobs.signals.job_finished)."""
 
-import uuid
 from typing import Any
 
 from celery import Task
-from celery.signals import task_failure, task_success
+from celery.signals import task_failure
+from django.dispatch import receiver
 from django.urls import reverse
 
 from drillquiz.log import redact
 from jobs.models import TrackedJob
+from jobs.signals import job_finished
 from notifications.models import Level
 from notifications.services import FailureReported, notify_users, report_failed_task
+from notifications.tasks import send_slack_alert
 
 
 @task_failure.connect
@@ -19,18 +22,13 @@ def on_task_failure(sender: Task, task_id: str, exception: BaseException, **kwar
         return
     # Only the exception goes out, never the task's arguments, which may hold addresses or tokens.
     error = redact(f"{type(exception).__name__}: {exception}")[:500]
-    report_failed_task(sender.name, task_id, error)
+    # A failure of the Slack task itself is not sent to Slack: that could only fail again. The task
+    # is a shared task's proxy, which compares as the task it stands for.
+    report_failed_task(sender.name, task_id, error, to_slack=send_slack_alert != sender)
 
 
-@task_success.connect
-def on_task_success(sender: Task, **kwargs: Any) -> None:
+@receiver(job_finished)
+def tell_the_owner(sender: type[TrackedJob], job: TrackedJob, **kwargs: Any) -> None:
     """A job a user started from a page has finished: tell them, live."""
-    # A task id is any string to Celery (a forged message, a caller's own id): only a UUID can be a job's.
-    try:
-        task_id = uuid.UUID(str(sender.request.id))
-    except ValueError:
-        return
-    job = TrackedJob.objects.filter(task_id=task_id).first()
-    if job is not None:
-        link = reverse("jobs:status", args=[job.task_id])
-        notify_users([job.user_id], Level.SUCCESS, f"Job finished: {job.task_name}", link=link)
+    link = reverse("jobs:status", args=[job.task_id])
+    notify_users([job.user_id], Level.SUCCESS, f"Job finished: {job.task_name}", link=link)

@@ -1,3 +1,4 @@
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -5,7 +6,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.http import AuthenticatedRequest
+from drillquiz.http import AuthenticatedRequest
 from notifications import services, stream
 from notifications.models import Notification
 
@@ -34,15 +35,15 @@ async def live(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def notification_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(Notification.objects.filter(user=request.user), 20).get_page(request.GET.get("page"))
+def notification_list(request: AuthenticatedRequest[AbstractBaseUser]) -> HttpResponse:
+    page = Paginator(Notification.objects.filter(user_id=request.user.pk), 20).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 
 
 @require_POST
 @login_required
-def mark_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    if not Notification.objects.filter(pk=pk, user=request.user).exists():
+def mark_read(request: AuthenticatedRequest[AbstractBaseUser], pk: int) -> HttpResponse:
+    if not Notification.objects.filter(pk=pk, user_id=request.user.pk).exists():
         return JsonResponse({"error": "No such notification."}, status=404)
     services.mark_read(request.user.pk, pk)
     return respond_marked(request)
@@ -50,12 +51,12 @@ def mark_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedRequest[AbstractBaseUser]) -> HttpResponse:
     services.mark_read(request.user.pk)
     return respond_marked(request)
 
 
-def respond_marked(request: AuthenticatedRequest) -> HttpResponse:
+def respond_marked(request: AuthenticatedRequest[AbstractBaseUser]) -> HttpResponse:
     """JSON for the page's script, a redirect back to the list for a plain form."""
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"unread": services.unread(request.user.pk).count()})

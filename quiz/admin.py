@@ -19,6 +19,9 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from drillquiz import humanize
 from drillquiz.admin_site import RecordAdmin
+from drillquiz.chunks import chunked
+from drillquiz.ids import plain_id
+from drillquiz.languages import language_codes
 from jobs.services import enqueue
 from quiz import exam_io
 from quiz.models import (
@@ -33,7 +36,6 @@ from quiz.models import (
     Tag,
     Translation,
 )
-from quiz.tasks import translate_missing_batch
 from quiz.translation import backfill, registry, storage
 
 if TYPE_CHECKING:
@@ -119,7 +121,7 @@ class ExamAdmin(admin.ModelAdmin):
         if exam.pk is None:
             return "-"
         lines = []
-        for plan in backfill.plan_exam(exam, registry.languages()):
+        for plan in backfill.plan_exam(exam, language_codes()):
             counts = plan.counts
             lines.append(
                 f"{plan.language}: {counts['fresh']} fresh, {counts['stale']} stale, {counts['missing']} missing, "
@@ -131,7 +133,7 @@ class ExamAdmin(admin.ModelAdmin):
     def translate_missing(self, request: HttpRequest, queryset: QuerySet[Exam]) -> None:
         count = 0
         for source_language, language, keys in backfill.batches(backfill.plan(queryset)):
-            enqueue(translate_missing_batch, source_language, language, keys)
+            enqueue("quiz.tasks.translate_missing_batch", source_language, language, keys)
             count += len(keys)
         self.message_user(request, _("%(count)d texts queued for translation.") % {"count": count}, messages.SUCCESS)
 
@@ -193,9 +195,9 @@ class QuestionAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         """From the exam's "Add question" link (?exam=ID): that exam, and the order after its last question."""
         initial: dict[str, Any] = {**super().get_changeform_initial_data(request)}
-        exam_id = request.GET.get("exam", "")
-        if exam_id.isascii() and exam_id.isdigit() and len(exam_id) < 19:  # a bigint's digits: anything else is no exam
-            last = Question.objects.filter(exam_id=int(exam_id)).aggregate(last=Max("order"))["last"]
+        exam_id = plain_id(request.GET.get("exam", ""))
+        if exam_id is not None:  # anything else is no exam
+            last = Question.objects.filter(exam_id=exam_id).aggregate(last=Max("order"))["last"]
             initial["order"] = 0 if last is None else last + 1
         return initial
 
@@ -367,7 +369,7 @@ def tell_missing(request: HttpRequest) -> None:
     if (exam_id := ExamFilter.exam_id(request.GET.get(ExamFilter.parameter_name))) is not None:
         exams = exams.filter(pk=exam_id)
     language = request.GET.get("language__exact")
-    languages = [language] if language in registry.languages() else registry.languages()
+    languages = [language] if language in language_codes() else language_codes()
     found = False
     for plan in (item for exam in exams for item in backfill.plan_exam(exam, languages)):
         if plan.counts["missing"]:
@@ -388,7 +390,7 @@ class ExamFilter(admin.SimpleListFilter):
 
     @staticmethod
     def exam_id(value: str | None) -> int | None:
-        return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else None
+        return plain_id(value or "")
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
         return [(str(pk), title) for pk, title in Exam.objects.values_list("pk", "title")]
@@ -515,8 +517,8 @@ def queue_retranslation(rows: QuerySet[Translation]) -> int:
         source_language = languages[(row.model, row.object_id)]
         groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
     for (source_language, language), keys in groups.items():
-        for start in range(0, len(keys), backfill.BATCH_SIZE):
-            enqueue(translate_missing_batch, source_language, language, keys[start : start + backfill.BATCH_SIZE])
+        for batch in chunked(keys, backfill.BATCH_SIZE):
+            enqueue("quiz.tasks.translate_missing_batch", source_language, language, batch)
     return sum(len(keys) for keys in groups.values())
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.http import AuthenticatedRequest
+from accounts.models import User
+from drillquiz.http import AuthenticatedRequest
 from quiz import attempts
 from quiz.attempts import Entry
 from quiz.forms import AnswerForm, AttemptForm, ChoiceInputs, FlagForm, QuestionIdForm, StartForm, submitted_ids
@@ -47,7 +48,7 @@ def exam_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def start_exam(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+def start_exam(request: AuthenticatedRequest[User], slug: str) -> HttpResponse:
     exam = published_exam(slug)
     form = StartForm(request.POST)
     if not form.is_valid():
@@ -56,7 +57,7 @@ def start_exam(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return redirect("quiz:take", pk=attempt.pk)
 
 
-def own_attempt(request: AuthenticatedRequest, pk: int, **filters: object) -> Attempt:
+def own_attempt(request: AuthenticatedRequest[User], pk: int, **filters: object) -> Attempt:
     """The learner's own attempt: anyone else's is not found."""
     return get_object_or_404(Attempt.objects.select_related("exam"), pk=pk, user=request.user, **filters)
 
@@ -75,7 +76,7 @@ def to_result(attempt: Attempt) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-def take_attempt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def take_attempt(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk)
     if attempt.mode == Attempt.Mode.PRACTICE:
         if request.method == "POST":
@@ -105,7 +106,7 @@ def requested_number(request: HttpRequest, total: int) -> int | None:
     return int(value)
 
 
-def practice_page(request: AuthenticatedRequest, attempt: Attempt) -> HttpResponse:
+def practice_page(request: AuthenticatedRequest[User], attempt: Attempt) -> HttpResponse:
     entries = attempts.entries(attempt)
     number = requested_number(request, len(entries))
     if number is None:
@@ -189,7 +190,7 @@ def render_exam(
     return render(request, "quiz/take.html", context, status=status)
 
 
-def submit_exam(request: AuthenticatedRequest, attempt: Attempt, entries: list[Entry]) -> HttpResponse:
+def submit_exam(request: AuthenticatedRequest[User], attempt: Attempt, entries: list[Entry]) -> HttpResponse:
     form = AttemptForm([entry.question for entry in entries], request.POST)
     if not form.is_valid():
         return render_exam(request, attempt, entries, form, status=400)
@@ -216,7 +217,7 @@ def wants_json(request: HttpRequest) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
-def refused(request: AuthenticatedRequest, attempt: Attempt, message: str, status: int) -> HttpResponse:
+def refused(request: AuthenticatedRequest[User], attempt: Attempt, message: str, status: int) -> HttpResponse:
     """A refused answer or flag: JSON for the page's script, else the attempt's page with the message."""
     if wants_json(request):
         body: dict[str, object] = {"error": message}
@@ -239,7 +240,7 @@ def not_in_attempt() -> str:
 
 @require_POST
 @login_required
-def answer_question(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def answer_question(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk)
     which = QuestionIdForm(request.POST)
     if not which.is_valid():
@@ -275,7 +276,7 @@ def answer_question(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def flag_question(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def flag_question(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk)
     which, form = QuestionIdForm(request.POST), FlagForm(request.POST)
     if not (which.is_valid() and form.is_valid()):
@@ -301,7 +302,7 @@ def flag_question(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attempt_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def attempt_result(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk, finished__isnull=False)
     entries = attempts.entries(attempt)
     context = {
@@ -317,7 +318,7 @@ def attempt_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def retake_missed(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def retake_missed(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk, finished__isnull=False)
     try:
         retake = attempts.retake_missed(attempt)

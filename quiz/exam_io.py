@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 
+from drillquiz.languages import language_codes
 from quiz.models import Choice, Exam, Question, Tag, Translation
 from quiz.text import storable
 from quiz.translation import registry, storage
@@ -73,7 +74,7 @@ def _check_translations(errors: list[str], where: str, item: dict[str, Any], mod
     if not isinstance(translations, dict):
         errors.append(f"{where}: must be an object of languages, each an object of texts")
         return
-    others = [code for code in registry.languages() if code != source]
+    others = [code for code in language_codes() if code != source]
     fields = registry.FIELDS[model]
     for language, texts in translations.items():
         place = f"{where}.{language}"
@@ -135,7 +136,7 @@ def validate(data: Any) -> list[str]:
         errors.append(f"slug: an exam {slug!r} already exists")
     _check_text(errors, "title", data.get("title"), max_length(Exam, "title"))
     _check_text(errors, "description", data.get("description", ""), max_length(Exam, "description"), required=False)
-    languages = [code for code, _name in settings.LANGUAGES]
+    languages = language_codes()
     if data.get("source_language") not in languages:
         errors.append(f"source_language: one of {', '.join(languages)}, got {data.get('source_language')!r:.40}")
     _check_translations(errors, "translations", data, Exam, data.get("source_language"))
@@ -196,7 +197,7 @@ def _human_translations(objects: list[Model], source_language: str) -> dict[tupl
     """The editors' translations of these objects that are up to date with their source, by (model, id)."""
     by_key = {(registry.label(type(obj)), obj.pk): obj for obj in objects}
     found: dict[tuple[str, int], dict[str, dict[str, str]]] = {}
-    for language in registry.languages():
+    for language in language_codes():
         if language == source_language:
             continue
         for (model, object_id, name), row in storage.stored_for(objects, language).items():

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from drillquiz.ids import BIGINT_MAX
 from quiz.models import Attempt, Question, Rating, Tag
 
 
@@ -109,7 +110,7 @@ class QuestionIdForm(forms.Form):
 
     question = forms.IntegerField(
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=BIGINT_MAX,
         error_messages={
             "required": _("Say which question this is for."),
             "invalid": _("Say which question this is for."),

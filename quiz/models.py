@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import language_choices
+from drillquiz.languages import language_choices
 
 # Long texts have a maximum like every other text: forms, exam files and tasks check it before any work.
 LONG_TEXT_MAX_LENGTH = 10_000

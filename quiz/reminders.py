@@ -18,6 +18,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import recipient
+from drillquiz.chunks import chunked
+from drillquiz.ids import BIGINT_MAX
 from jobs.retry import InvalidTaskArguments
 from notifications import email
 from notifications.models import Level, Notification
@@ -33,7 +35,6 @@ LISTED_QUESTIONS = 10
 STALE_CLAIM = timedelta(minutes=15)
 
 Pair = tuple[int, date]
-BIGINT_MAX = 2**63 - 1
 
 
 @dataclass
@@ -71,7 +72,7 @@ def due_for_reminder(now: datetime) -> list[Pair]:
 def chunks(pairs: list[Pair]) -> list[list[list]]:
     """The pairs as JSON task arguments, CHUNK_SIZE at a time."""
     encoded = [[user_id, day.isoformat()] for user_id, day in pairs]
-    return [encoded[start : start + CHUNK_SIZE] for start in range(0, len(encoded), CHUNK_SIZE)]
+    return list(chunked(encoded, CHUNK_SIZE))
 
 
 def parse_pairs(raw: object) -> list[Pair]:

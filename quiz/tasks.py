@@ -3,11 +3,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
+from drillquiz.languages import language_codes
 from jobs.retry import InvalidTaskArguments, retry_with_backoff
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
 from quiz import fitting, reminders, services
-from quiz.translation import backfill, registry, storage
+from quiz.translation import backfill, storage
 from quiz.translation.providers import ProviderError
 
 
@@ -16,7 +17,7 @@ def send_due_review_reminders() -> int:
     """Hourly: fan out one chunk task per CHUNK_SIZE users whose reminder hour it is now."""
     chunks = reminders.chunks(reminders.due_for_reminder(timezone.now()))
     for chunk in chunks:
-        enqueue(send_review_reminder_chunk, chunk)
+        enqueue("quiz.tasks.send_review_reminder_chunk", chunk)
     return len(chunks)
 
 
@@ -57,25 +58,10 @@ def batch_save_translation_results(language: str, provider: str, entries: list) 
     return storage.save_machine_translations(language, provider, storage.parse_entries(entries, language))
 
 
-@shared_task(soft_time_limit=60, time_limit=90)
-def save_translation_results(
-    model: str, object_id: int, language: str, fields: list, texts: list, source_hashes: list, provider: str
-) -> int:
-    """Store machine translations of several fields of one object."""
-    lists = (fields, texts, source_hashes)
-    if not all(isinstance(value, list) for value in lists) or len({len(value) for value in lists}) != 1:
-        raise InvalidTaskArguments("fields, texts and source_hashes must be lists of the same length")
-    entries = [
-        {"model": model, "id": object_id, "field": name, "text": text, "hash": source_hash}
-        for name, text, source_hash in zip(fields, texts, source_hashes, strict=True)
-    ]
-    return batch_save_translation_results(language, provider, entries)
-
-
 @shared_task(bind=True, max_retries=3, soft_time_limit=120, time_limit=150)
 def translate_missing_batch(self: Task, source_language: str, language: str, keys: list) -> dict:
     """Backfill: translate and store one batch of missing or stale fields."""
-    if source_language not in registry.languages() or language not in registry.languages():
+    if source_language not in language_codes() or language not in language_codes():
         raise InvalidTaskArguments(f"unknown language in {source_language!r:.20} -> {language!r:.20}")
     parsed = backfill.parse_keys(keys)
     try:
@@ -89,7 +75,7 @@ def fit_all_learner_parameters() -> int:
     """Weekly: one fit task per learner who may have enough reviews and has no fit this week."""
     user_ids = fitting.learners_to_fit(timezone.now())
     for user_id in user_ids:
-        enqueue(fit_learner_parameters, user_id)
+        enqueue("quiz.tasks.fit_learner_parameters", user_id)
     return len(user_ids)
 
 

@@ -12,13 +12,12 @@ from django.utils.translation import get_language, get_supported_language_varian
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthenticatedRequest
 from accounts.models import User
+from drillquiz.http import AuthenticatedRequest
 from jobs.services import enqueue
 from quiz import charts, progress, scheduling, services
 from quiz.forms import ExamSearchForm, ReviewForm, StudySettingsForm
 from quiz.models import Attempt, Exam, Question, Rating, ReviewItem, Tag
-from quiz.tasks import reschedule_reviews
 from quiz.translation import service as translation_service
 from quiz.translation.service import PageTranslation
 
@@ -80,7 +79,7 @@ def exam_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attempt_history(request: AuthenticatedRequest) -> HttpResponse:
+def attempt_history(request: AuthenticatedRequest[User]) -> HttpResponse:
     attempts = Attempt.objects.filter(user=request.user, finished__isnull=False).select_related("exam")
     page = Paginator(attempts, 20).get_page(request.GET.get("page"))
     return render(request, "quiz/history.html", {"page": page})
@@ -93,7 +92,7 @@ def review_card(item: ReviewItem) -> ReviewItem:
 
 
 def render_review(
-    request: AuthenticatedRequest,
+    request: AuthenticatedRequest[User],
     item: ReviewItem,
     form: ReviewForm,
     queue: services.Queue | None = None,
@@ -111,7 +110,7 @@ def render_review(
 
 
 @login_required
-def reviews(request: AuthenticatedRequest) -> HttpResponse:
+def reviews(request: AuthenticatedRequest[User]) -> HttpResponse:
     queue = services.review_queue(request.user)
     if queue.item is None:
         return render(request, "quiz/reviews.html", {"item": None, "queue": queue})
@@ -119,7 +118,7 @@ def reviews(request: AuthenticatedRequest) -> HttpResponse:
     return render_review(request, item, ReviewForm(item.question), queue)
 
 
-def checked_card(request: AuthenticatedRequest, item: ReviewItem, form: ReviewForm) -> HttpResponse:
+def checked_card(request: AuthenticatedRequest[User], item: ReviewItem, form: ReviewForm) -> HttpResponse:
     """The same card after its answer: right or wrong, the answer and explanation, then the ratings."""
     correct = services.is_answer_correct(item.question, form.selected())
     try:
@@ -130,7 +129,7 @@ def checked_card(request: AuthenticatedRequest, item: ReviewItem, form: ReviewFo
     return render_review(request, item, form, checked=True, correct=correct, previews=previews, default=default)
 
 
-def corrupt_card(request: AuthenticatedRequest) -> HttpResponse:
+def corrupt_card(request: AuthenticatedRequest[User]) -> HttpResponse:
     logger.error("user %s has a review card FSRS cannot schedule", request.user.pk, exc_info=True)
     message = _("This card's stored schedule is damaged, so it cannot be reviewed. Nothing was changed.")
     return render(request, "quiz/review_refused.html", {"message": message}, status=409)
@@ -138,7 +137,7 @@ def corrupt_card(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def check_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def check_review(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     item = review_card(
         get_object_or_404(ReviewItem.objects.select_related("question__exam", "user"), pk=pk, user=request.user)
     )
@@ -150,7 +149,7 @@ def check_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def grade_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def grade_review(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     item = review_card(
         get_object_or_404(ReviewItem.objects.select_related("question__exam", "user"), pk=pk, user=request.user)
     )
@@ -167,13 +166,13 @@ def grade_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def study_settings(request: AuthenticatedRequest) -> HttpResponse:
+def study_settings(request: AuthenticatedRequest[User]) -> HttpResponse:
     form = StudySettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()
             if "desired_retention" in form.changed_data:
-                enqueue(reschedule_reviews, user.pk)
+                enqueue("quiz.tasks.reschedule_reviews", user.pk)
         messages.success(request, _("Study settings saved."))
         return redirect("quiz:study-settings")
     status = 400 if form.is_bound else 200
@@ -181,7 +180,7 @@ def study_settings(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def progress_page(request: AuthenticatedRequest) -> HttpResponse:
+def progress_page(request: AuthenticatedRequest[User]) -> HttpResponse:
     data = progress.progress(request.user)
     page_translation = localize(*[(score.exam.source_language, [score.exam]) for score in data.exams])
     context = {

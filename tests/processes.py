@@ -11,11 +11,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).parent / "celery")
-ALL_QUEUES = "default,translations,notifications,backups"
+
+
+def all_queues() -> str:
+    """Every queue, comma-separated for `celery worker --queues` (the Procfile's worker lists the same)."""
+    return ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)
 
 
 def test_database_url() -> str:
@@ -78,11 +83,12 @@ def worker_process(
     log: Path,
     node: str,
     pool: str = "solo",
-    queues: str = "default,translations,notifications,backups",
+    queues: str | None = None,
     concurrency: int = 1,
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker process, ready, on the given queues (comma-separated) or else on all of them."""
     args = [CELERY, "-A", "drillquiz", "worker", "--hostname", node, "--pool", pool, "--loglevel", "INFO"]
-    args += ["--queues", queues, "--concurrency", str(concurrency)]
+    args += ["--queues", queues or all_queues(), "--concurrency", str(concurrency)]
     ready_before = log.read_text(errors="replace").count("ready.") if log.exists() else 0
     with running(args, env, log) as process:
         is_ready = lambda: log.read_text(errors="replace").count("ready.") > ready_before  # noqa: E731

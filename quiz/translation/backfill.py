@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from drillquiz.chunks import chunked
+from drillquiz.languages import language_codes
 from drillquiz.once import first_time_within
 from jobs.retry import InvalidTaskArguments
 from quiz.models import Choice, Exam, Question, Translation
@@ -58,7 +60,7 @@ def plan_exam(exam: Exam, languages: list[str]) -> list[Plan]:
 
 
 def plan(exams: QuerySet[Exam], language: str | None = None) -> list[Plan]:
-    languages = [language] if language else registry.languages()
+    languages = [language] if language else language_codes()
     return [item for exam in exams for item in plan_exam(exam, languages)]
 
 
@@ -67,8 +69,7 @@ def batches(plans: list[Plan]) -> list[tuple[str, str, list[list]]]:
     work = []
     for item in plans:
         keys = [list(key) for key in item.todo]
-        for start in range(0, len(keys), BATCH_SIZE):
-            work.append((item.exam.source_language, item.language, keys[start : start + BATCH_SIZE]))
+        work += [(item.exam.source_language, item.language, batch) for batch in chunked(keys, BATCH_SIZE)]
     return work
 
 

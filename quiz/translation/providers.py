@@ -3,7 +3,6 @@ as few requests as its limits allow, with connect and read timeouts, and raises 
 anything but a complete, well-formed answer."""
 
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import requests
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
 
+from drillquiz.chunks import chunked
 from quiz import rich_text
 
 CONNECT_TIMEOUT = 3.05
@@ -30,11 +30,6 @@ class Provider(Protocol):
         """Shown on pages that show machine-translated text, in the reader's language."""
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]: ...
-
-
-def batches(texts: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(texts), size):
-        yield texts[start : start + size]
 
 
 def post_json(url: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
@@ -80,7 +75,7 @@ class LibreTranslateProvider:
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:
         translated = []
-        for batch in batches(texts, self.BATCH):
+        for batch in chunked(texts, self.BATCH):
             payload = {"q": batch, "source": source, "target": target, "format": "text"}
             if settings.TRANSLATION_API_KEY:
                 payload["api_key"] = settings.TRANSLATION_API_KEY
@@ -102,7 +97,7 @@ class DeepLProvider:
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:
         headers = {"Authorization": f"DeepL-Auth-Key {settings.TRANSLATION_API_KEY}"}
         translated = []
-        for batch in batches(texts, self.BATCH):
+        for batch in chunked(texts, self.BATCH):
             payload = {
                 "text": batch,
                 "source_lang": source.upper(),
@@ -126,7 +121,7 @@ class OpenAIChatProvider:
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:
         headers = {"Authorization": f"Bearer {settings.TRANSLATION_API_KEY}"}
         translated = []
-        for batch in batches(texts, self.BATCH):
+        for batch in chunked(texts, self.BATCH):
             payload = {
                 "model": settings.TRANSLATION_MODEL,
                 "temperature": 0,

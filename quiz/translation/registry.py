@@ -2,7 +2,6 @@
 
 import hashlib
 
-from django.conf import settings
 from django.db import models
 
 from quiz.models import Choice, Exam, Question
@@ -23,10 +22,6 @@ def is_registered(model_label: object, field: object) -> bool:
     """Whether (model label, field) is translated; False for anything else, task arguments of any type included."""
     model = BY_LABEL.get(model_label) if isinstance(model_label, str) else None
     return model is not None and field in FIELDS[model]
-
-
-def languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
 
 
 def source_hash(text: str) -> str:

@@ -129,10 +129,13 @@ def show(page: PageTranslation, provider: providers.Provider, item: Wanted, text
 
 def schedule_save(page: PageTranslation, provider: str) -> None:
     """Enqueue the save after commit, once per identical set of texts within SAVE_WINDOW_SECONDS."""
-    from quiz.tasks import batch_save_translation_results  # quiz.tasks imports this module's package
-
     fingerprint = hashlib.sha256(
         repr(sorted((entry.model, entry.object_id, entry.field, entry.source_hash) for entry in page.pending)).encode()
     ).hexdigest()
     if first_time_within(f"translation-save:{page.language}:{fingerprint}", SAVE_WINDOW_SECONDS):
-        enqueue(batch_save_translation_results, page.language, provider, [entry.as_json() for entry in page.pending])
+        enqueue(
+            "quiz.tasks.batch_save_translation_results",
+            page.language,
+            provider,
+            [entry.as_json() for entry in page.pending],
+        )

@@ -9,6 +9,9 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from drillquiz.chunks import chunked
+from drillquiz.ids import BIGINT_MAX
+from drillquiz.languages import language_codes
 from jobs.retry import InvalidTaskArguments
 from quiz.models import Translation
 from quiz.text import storable
@@ -25,7 +28,6 @@ UPSERT_SQL = (
     "updated = excluded.updated WHERE {table}.origin = %s"
 )
 Key = tuple[str, int, str]  # (model label, object id, field)
-BIGINT_MAX = 2**63 - 1
 TEXT_MAX_LENGTH = Translation._meta.get_field("text").max_length or 0
 HASH_LENGTH = Translation._meta.get_field("source_hash").max_length or 0
 
@@ -65,8 +67,8 @@ def parse_provider(raw: Any) -> str:
 
 def parse_entries(raw: Any, language: Any) -> list[Entry]:
     """Task arguments into entries; InvalidTaskArguments for anything not registered or malformed."""
-    if language not in registry.languages():
-        raise InvalidTaskArguments(f"unknown language {language!r:.20}; known: {', '.join(registry.languages())}")
+    if language not in language_codes():
+        raise InvalidTaskArguments(f"unknown language {language!r:.20}; known: {', '.join(language_codes())}")
     if not isinstance(raw, list) or not raw:
         raise InvalidTaskArguments("entries must be a non-empty list")
     entries = []
@@ -127,8 +129,7 @@ def save_machine_translations(language: str, provider: str, entries: list[Entry]
 def upsert(language: str, provider: str, entries: list[Entry]) -> None:
     table = connection.ops.quote_name(Translation._meta.db_table)
     now = timezone.now()
-    for start in range(0, len(entries), UPSERT_BATCH):
-        batch = entries[start : start + UPSERT_BATCH]
+    for batch in chunked(entries, UPSERT_BATCH):
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
         params: list[Any] = []
         for entry in batch:

@@ -142,7 +142,7 @@ def test_a_dump_past_the_time_limit_is_killed_leaves_no_file_and_is_retried(
     settings.BACKUP_TIME_LIMIT_SECONDS = 2
     live = connection.settings_dict["NAME"]
 
-    enqueue(backup_database, "admin")
+    enqueue(backup_database.name, "admin")
 
     wait_until(lambda: Backup.objects.filter(status=Backup.Status.RETRYING).exists(), 20, "the first attempt to fail")
     backup = Backup.objects.get()
@@ -165,7 +165,7 @@ def test_wrong_credentials_are_recorded_and_told_to_slack_once(
     settings.BACKUP_DATABASE_URL = f"postgres://no_such_role:pw-s3cret@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     staff = make_user("staff", is_staff=True)
 
-    enqueue(backup_database, "admin")
+    enqueue(backup_database.name, "admin")
 
     wait_until(lambda: Backup.objects.filter(status=Backup.Status.FAILED).exists(), 30, "the backup to fail for good")
     backup = Backup.objects.get()

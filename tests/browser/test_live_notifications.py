@@ -35,7 +35,7 @@ def test_a_job_finished_by_the_worker_appears_live_for_its_owner_only_and_surviv
     )
 
     started = time.monotonic()
-    jobs.start_job(alice, ping)
+    jobs.start_job(alice, ping.name)
     expect(alice_page.locator("#bell-count")).to_have_text("1", timeout=10_000)
     assert time.monotonic() - started < 2, "the notification took more than 2 seconds"
     alice_page.locator("#bell summary").click()

@@ -73,7 +73,7 @@ def test_the_procfile_runs_web_worker_beat_and_flower_on_embedded_defaults(tmp_p
         status, body = get(f"{base}/readyz")
         home_status, home = get(f"{base}/")
         # A job through the outbox on SQLite and the filesystem broker, done by the worker.
-        enqueue_ping = "from jobs.services import enqueue; from jobs.tasks import ping; enqueue(ping, 'embedded')"
+        enqueue_ping = "from jobs.services import enqueue; enqueue('jobs.tasks.ping', 'embedded')"
         subprocess.run([sys.executable, "manage.py", "shell", "-c", enqueue_ping], cwd=ROOT, env=env, check=True)
         wait_until(lambda: "pong from" in logs["worker"].read_text(errors="replace"), 60, "the worker to run the job")
         wait_until(lambda: get(f"http://127.0.0.1:{metrics_port}/metrics")[0] == 200, 60, "the exporter")

@@ -103,7 +103,7 @@ def test_a_failing_task_is_reported_from_the_worker_without_a_secret(
     httpserver.expect_request("/api/1/envelope/").respond_with_data("{}")
 
     with worker_process(sentry_env(httpserver), tmp_path / "worker.log", "sentry@test"):
-        enqueue(reschedule_reviews, SECRETS["SLACK_WEBHOOK_URL"])
+        enqueue(reschedule_reviews.name, SECRETS["SLACK_WEBHOOK_URL"])
         wait_until(lambda: THE_TASKS_REPORT in reports(httpserver), 30, "the task's error report")
 
     # Other reports may come too: the dead-letter path's Slack alert fails (its webhook here is a

@@ -516,7 +516,7 @@ CASES = [
         "jobs:status",
         path_with("/jobs/{}/", lambda world: st.just(str(world.job.task_id)) | st.uuids().map(str) | any_segment),
     ),
-    # Answered by drillquiz.health's middleware, not by a URL pattern.
+    # Answered by jobs.health's middleware, not by a URL pattern.
     Case("healthz", fixed("/healthz")),
     Case("readyz", fixed("/readyz")),
 ]
@@ -1193,18 +1193,6 @@ def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple]]:
         max_size=4,
     )
 
-    def one_field_save(key: tuple[str, int, str, str]) -> st.SearchStrategy[tuple]:
-        model, object_id, field, source_hash = key
-        return st.tuples(
-            st.just(model) | json_values,
-            st.just(object_id) | big_ids,
-            languages,
-            st.just([field]) | json_values,
-            st.lists(texts, min_size=1, max_size=1),
-            st.just([source_hash]) | json_values,
-            providers,
-        )
-
     def anything(arity: int) -> st.SearchStrategy[tuple]:
         return st.tuples(*[json_values] * arity)
 
@@ -1214,7 +1202,6 @@ def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple]]:
         "notifications.tasks.send_slack_alert": st.tuples(st.fixed_dictionaries({"text": texts})) | anything(1),
         "quiz.tasks.send_review_reminder_chunk": st.tuples(right_pairs | with_a_wrong_pair) | anything(1),
         "quiz.tasks.batch_save_translation_results": st.tuples(languages, providers, entries) | anything(3),
-        "quiz.tasks.save_translation_results": st.sampled_from(keys).flatmap(one_field_save) | anything(7),
         "quiz.tasks.translate_missing_batch": st.tuples(languages, languages, key_lists) | anything(3),
         "quiz.tasks.fit_learner_parameters": st.tuples(users) | anything(1),
         "quiz.tasks.reschedule_reviews": st.tuples(users) | anything(1),

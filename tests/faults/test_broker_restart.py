@@ -128,7 +128,7 @@ def test_a_worker_with_a_backup_in_flight_survives_losing_redis(
         for faults in range(1, FAULTS + 1):
             lock = TableLock("quiz_exam")  # the dump waits on it: the backup is in flight during the fault
             try:
-                enqueue(backup_database, "admin")
+                enqueue(backup_database.name, "admin")
                 wait_until(lambda: pg_dump_running(connection.settings_dict["NAME"]), 30, "the dump to start")
                 getattr(private_redis, fault)()
                 slowest = max(slowest, job_done(client))

@@ -99,7 +99,7 @@ def cast(db: None) -> Cast:
         finished_attempt_id=finished.pk,
         review=ReviewItem.objects.get(user=root, question=questions[0]),
         notification=notification_services.notify_users([root.pk], Level.INFO, "Welcome")[0],
-        job=job_services.start_job(root, ping),
+        job=job_services.start_job(root, ping.name),
         rows={},
     )
     for model in admin.site._registry:
@@ -667,7 +667,7 @@ def test_a_finished_job_of_another_user_is_not_found_and_shows_nothing_of_it(
     client: Client, celery_worker: WorkController
 ) -> None:
     owner, stranger = make_user("owner"), make_user("stranger")
-    job = job_services.start_job(owner, ping, "owner's private note")
+    job = job_services.start_job(owner, ping.name, "owner's private note")
     wait_until(lambda: TaskResult.objects.filter(task_id=str(job.task_id), status="SUCCESS").exists(), 20, "the job")
 
     client.force_login(stranger)

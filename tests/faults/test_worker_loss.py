@@ -39,7 +39,7 @@ def test_a_backup_whose_worker_is_killed_runs_again_and_leaves_one_file(
     log = tmp_path / "worker.log"
     try:
         with worker_process(env, log, "doomed@faults", pool="prefork") as doomed:
-            enqueue(backup_database, "admin")
+            enqueue(backup_database.name, "admin")
             wait_until(lambda: pg_dump_running(connection.settings_dict["NAME"]), 30, "the dump to start")
             os.killpg(doomed.pid, signal.SIGKILL)  # the whole pod dies: main process and pool child
             doomed.wait()

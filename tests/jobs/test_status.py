@@ -54,7 +54,7 @@ def test_a_job_started_from_the_web_completes_in_the_worker(client: Client, cele
 
 
 def test_only_the_owner_can_see_a_job(client: Client, learner: User, other_learner: User) -> None:
-    job = services.start_job(learner, ping)
+    job = services.start_job(learner, ping.name)
 
     client.force_login(other_learner)
     assert client.get(f"/jobs/{job.task_id}/").status_code == 404
@@ -64,7 +64,7 @@ def test_only_the_owner_can_see_a_job(client: Client, learner: User, other_learn
 
 
 def test_a_logged_out_visitor_cannot_poll_a_job(client: Client, learner: User) -> None:
-    job = services.start_job(learner, ping)
+    job = services.start_job(learner, ping.name)
 
     assert client.get(f"/jobs/{job.task_id}/").status_code == 401
 
@@ -81,9 +81,9 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(client: Client, 
     user = make_user("learner")
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.start_job(user, ping)
+        services.start_job(user, ping.name)
         raise RuntimeError("the request failed after enqueueing")
-    committed = services.start_job(user, ping)
+    committed = services.start_job(user, ping.name)
     client.force_login(user)
     wait_for_state(client, f"/jobs/{committed.task_id}/", "SUCCESS")
 

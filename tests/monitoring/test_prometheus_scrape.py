@@ -70,7 +70,7 @@ def processes(tmp_path: Path) -> Iterator[dict[str, str]]:
         # Some traffic and a job, so that requests, queries, cache calls and task events have series.
         for path in ("/", "/readyz", "/no-such-page"):
             answers(f"{web.url}{path}")
-        enqueue(ping, "scrape")
+        enqueue(ping.name, "scrape")
         yield {job: f"127.0.0.1:{port}" for job, port in ports.items()}
 
 

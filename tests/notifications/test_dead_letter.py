@@ -46,7 +46,7 @@ def test_a_task_that_fails_after_its_last_retry_is_reported_once(
     learner = make_user("learner", email="learner-secret@example.com")
     smtp_server.stop()
 
-    enqueue(send_welcome_email, learner.pk)
+    enqueue(send_welcome_email.name, learner.pk)
 
     wait_until(lambda: failed(WELCOME), 30, "the welcome task to fail for good")
     wait_until(alert_sent, 10, "the Slack alert")
@@ -65,7 +65,7 @@ def test_a_task_given_bad_arguments_fails_at_once_without_retrying(
     slack_webhook.expect_request("/hook").respond_with_data("ok")
     started = time.monotonic()
 
-    enqueue(send_welcome_email, 424242)
+    enqueue(send_welcome_email.name, 424242)
 
     wait_until(lambda: failed(WELCOME), 10, "the task to fail")
     assert time.monotonic() - started < 10
@@ -80,7 +80,7 @@ def test_an_admin_reruns_a_failed_task_with_the_same_arguments(
     admin = make_user("admin", is_staff=True, is_superuser=True)
     learner = make_user("learner")
     smtp_server.stop()
-    enqueue(send_welcome_email, learner.pk)
+    enqueue(send_welcome_email.name, learner.pk)
     wait_until(lambda: failed(WELCOME), 30, "the welcome task to fail for good")
     smtp_server.start()
     result = TaskResult.objects.get(task_name=WELCOME)

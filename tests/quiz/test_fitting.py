@@ -216,8 +216,8 @@ def test_the_weekly_job_fired_twice_fits_each_learner_with_enough_reviews_once(
     study(studious, exam, recall=0.9, days=120)
     study(idle, make_exam("short", questions=2), recall=1.0, days=3)
 
-    enqueue(fit_all_learner_parameters)
-    enqueue(fit_all_learner_parameters)
+    enqueue(fit_all_learner_parameters.name)
+    enqueue(fit_all_learner_parameters.name)
 
     fan_outs = TaskResult.objects.filter(task_name="quiz.tasks.fit_all_learner_parameters", status="SUCCESS")
     fits = TaskResult.objects.filter(task_name="quiz.tasks.fit_learner_parameters", status="SUCCESS")

@@ -251,8 +251,8 @@ def learners_due_this_hour() -> list[User]:
 def test_a_periodic_task_fired_twice_sends_each_learner_one_reminder(inbox: Inbox, celery_worker: object) -> None:
     learners_due_this_hour()
 
-    enqueue(send_due_review_reminders)
-    enqueue(send_due_review_reminders)
+    enqueue(send_due_review_reminders.name)
+    enqueue(send_due_review_reminders.name)
 
     chunks_done = TaskResult.objects.filter(task_name="quiz.tasks.send_review_reminder_chunk", status="SUCCESS")
     wait_until(lambda: chunks_done.count() == 2, 60, "both fan-outs' chunks to finish")
@@ -268,7 +268,7 @@ def test_the_chunk_task_retries_while_smtp_is_down_and_then_sends_once(
     due(learner, exam, learner.local_today())
     smtp_server.stop()
 
-    enqueue(send_review_reminder_chunk, [[learner.pk, learner.local_today().isoformat()]])
+    enqueue(send_review_reminder_chunk.name, [[learner.pk, learner.local_today().isoformat()]])
 
     retrying = TaskResult.objects.filter(task_name="quiz.tasks.send_review_reminder_chunk", status="RETRY")
     wait_until(retrying.exists, 20, "the chunk to be retried")

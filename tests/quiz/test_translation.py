@@ -22,7 +22,7 @@ from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
 from quiz import attempts
 from quiz.models import Exam, Question, Translation
-from quiz.tasks import batch_save_translation_results, save_translation_results
+from quiz.tasks import batch_save_translation_results
 from quiz.translation import registry, storage
 from tests.factories import make_exam, make_user
 from tests.processes import ROOT, free_port, process_env, wait_until
@@ -260,15 +260,6 @@ def test_saving_twice_leaves_one_row_per_field(db: None) -> None:
     assert Translation.objects.count() == len(entries)
 
 
-def test_the_one_object_task_saves_several_fields(db: None) -> None:
-    exam = korean_exam(1)
-    hashes = [registry.source_hash(exam.title), registry.source_hash(exam.description)]
-
-    save_translation_results("quiz.exam", exam.pk, "en", ["title", "description"], ["Basics", "Pods"], hashes, "deepl")
-
-    assert dict(Translation.objects.values_list("field", "text")) == {"title": "Basics", "description": "Pods"}
-
-
 def entry(model: str = "quiz.exam", object_id: int = 0, field: str = "title") -> dict:
     return {"model": model, "id": object_id, "field": field, "text": "x", "hash": "h"}
 
@@ -281,10 +272,6 @@ BAD_SAVES = {
     "unknown field": (
         lambda pk: batch_save_translation_results("en", "x", [entry(object_id=pk, field="slug")]),
         "('quiz.exam', 'slug') is not a translated field",
-    ),
-    "mismatched count": (
-        lambda pk: save_translation_results("quiz.exam", pk, "en", ["title", "description"], ["one"], ["h"], "x"),
-        "same length",
     ),
     "missing object": (
         lambda pk: batch_save_translation_results("en", "x", [entry(object_id=999999)]),
@@ -311,7 +298,7 @@ def test_bad_task_arguments_write_nothing_and_fail_with_a_clear_error(db: None, 
 
 def test_a_bad_save_fails_once_in_the_worker_without_retrying(celery_worker: object) -> None:
     enqueue(
-        batch_save_translation_results,
+        batch_save_translation_results.name,
         "en",
         "x",
         [{"model": "auth.user", "id": 1, "field": "password", "text": "x", "hash": "h"}],

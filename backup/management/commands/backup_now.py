@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         try:
             with services.running_here():
-                backup = self.back_up()
+                backup = services.back_up(Backup.Trigger.COMMAND)
         except BackupError as error:
             raise CommandError(str(error)) from None
         rows = sum(backup.row_counts.values())
@@ -26,12 +26,3 @@ class Command(BaseCommand):
             f"  verification: {backup.verification}\n"
             f"  rows:         {rows} in {len(backup.row_counts)} tables"
         )
-
-    def back_up(self) -> Backup:
-        backup = services.begin(Backup.Trigger.COMMAND)
-        try:
-            return services.perform(backup)
-        except Exception as error:  # noqa: BLE001 - every failure is recorded and reported
-            message = services.error_message(error)
-            services.fail(backup, message)
-            raise BackupError(f"backup {backup.pk} failed: {message}") from None

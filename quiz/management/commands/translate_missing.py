@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_celery_results.models import TaskResult
 from tqdm import tqdm
 
+from drillquiz.languages import language_codes
 from jobs.services import enqueue
 from quiz.models import Exam
-from quiz.tasks import translate_missing_batch
-from quiz.translation import backfill, registry
+from quiz.translation import backfill
 
 POLL_SECONDS = 0.5
 
@@ -23,8 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count the work, enqueue nothing")
 
     def handle(self, *args: object, language: str | None, exam: int | None, dry_run: bool, **options: object) -> None:
-        if language is not None and language not in registry.languages():
-            raise CommandError(f"unknown language {language!r:.20}; choose one of {', '.join(registry.languages())}")
+        if language is not None and language not in language_codes():
+            raise CommandError(f"unknown language {language!r:.20}; choose one of {', '.join(language_codes())}")
         exams = Exam.objects.order_by("pk")
         if exam is not None:
             exams = exams.filter(pk=exam)
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         for source_language, target, keys in backfill.batches(plans):
             if backfill.claim_batch(source_language, target, keys):
                 task_id = str(uuid.uuid4())
-                enqueue(translate_missing_batch, source_language, target, keys, task_id=task_id)
+                enqueue("quiz.tasks.translate_missing_batch", source_language, target, keys, task_id=task_id)
                 waiting[task_id] = len(keys)
         queued = sum(waiting.values())
         if queued < todo:

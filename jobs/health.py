@@ -1,4 +1,5 @@
-"""Liveness (/healthz) and readiness (/readyz) for load balancers and Kubernetes probes."""
+"""Liveness (/healthz) and readiness (/readyz) for load balancers and Kubernetes probes: here, beside
+the outbox, because being ready means taking requests and the jobs they enqueue."""
 
 import logging
 from collections.abc import Callable
