@@ -1,4 +1,18 @@
-"""Live notification streams (Server-Sent Events): how many one web process holds, and how fast.
+"""Live notification streams (Server-Sent Events): how fast one web process opens them, how many it
+holds, and how fast.
+
+--measure reconnect (the default): reconnect storms, `before` (the code of --before, exported with git
+archive into a throwaway directory) and `ours` (this tree) side by side, a fresh web process each,
+--clients at a time (2,000 and 10,000). Each run: one warm-up stream, then --storms storms. Before
+each storm, notifications are written for the clients' users as if while they were away (0 to 2
+each, and REPLAY_LIMIT + 30 for --long-replays users); then every client opens its stream at once
+(--concurrency in flight) with the Last-Event-ID it last read (the page's ?since= for the first, as a
+browser does), while a thread sends live notifications (real insert and publish, every --interval s;
+not during the last storm). "opens/s" is clients over the seconds until every stream is open AND has
+received every notification it missed before the storm began. After the last storm every user's ids
+are checked against the database: missed, doubled and other users' ids must all be 0.
+
+--measure hold: the level-by-level measure below.
 
 Two designs, each served by ONE uvicorn process (one worker) against PostgreSQL (a database of its
 own, drillquiz_bench_streams) and Redis, one after the other:
@@ -20,8 +34,9 @@ with an open stream: the real insert and after-commit publish, from a thread of 
 client reading that event's `id:` line, on this process's perf_counter. --events notifications at
 --latency-streams, --probe-events at the other levels.
 
-Usage: .venv/bin/python bench/streams.py  (or e.g. --streams 1000,5000,10000 --latency-streams 1000
---events 200 --designs ours,polling). Progress goes to stderr, the results table to stdout.
+Usage: .venv/bin/python bench/streams.py  (or e.g. --clients 2000,10000 --storms 2; --measure hold --streams
+1000,5000,10000 --latency-streams 1000 --events 200 --designs ours,polling). Progress goes to stderr, the
+results table to stdout.
 """
 
 import argparse
