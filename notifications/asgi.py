@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest
@@ -53,7 +54,10 @@ class StreamHandler(ASGIHandler):
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = await self.read_body(receive)
+        try:
+            body = await self.read_body(receive)
+        except RequestAborted:
+            return
         request, error = self.create_request(scope, body)
         if request is None:
             await self.send_response(cast(HttpResponseBase, error), send)

@@ -81,9 +81,11 @@ class Hub:
     """One per web process: fans events out to the queues of the open streams, by user."""
 
     def __init__(self) -> None:
-        self.listeners: dict[int, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        # Weak sets, so a stream whose response was never sent (the client went first, say) leaves
+        # no queue behind: its generator never started, so its `finally` never runs.
+        self.listeners: dict[int, weakref.WeakSet[asyncio.Queue[dict[str, Any]]]] = defaultdict(weakref.WeakSet)
         # Streams still opening, whose user is not known yet: they hear every event (and keep only
-        # their user's). Weak, so a stream abandoned before its first byte leaves nothing behind.
+        # their user's).
         self.opening: weakref.WeakSet[asyncio.Queue[dict[str, Any]]] = weakref.WeakSet()
         self.task: asyncio.Task[None] | None = None
         # Set once the hub receives (subscribed to Redis, or knows where the database poll starts):
