@@ -1,4 +1,18 @@
-"""Live notification streams (Server-Sent Events): how many one web process holds, and how fast.
+"""Live notification streams (Server-Sent Events): how fast one web process opens them, how many it
+holds, and how fast.
+
+--measure reconnect (the default): reconnect storms, `before` (the code of --before, exported with git
+archive into a throwaway directory) and `ours` (this tree) side by side, a fresh web process each,
+--clients at a time (2,000 and 10,000). Each run: one warm-up stream, then --storms storms. Before
+each storm, notifications are written for the clients' users as if while they were away (0 to 2
+each, and REPLAY_LIMIT + 30 for --long-replays users); then every client opens its stream at once
+(--concurrency in flight) with the Last-Event-ID it last read (the page's ?since= for the first, as a
+browser does), while a thread sends live notifications (real insert and publish, every --interval s;
+not during the last storm). "opens/s" is clients over the seconds until every stream is open AND has
+received every notification it missed before the storm began. After the last storm every user's ids
+are checked against the database: missed, doubled and other users' ids must all be 0.
+
+--measure hold: the level-by-level measure below.
 
 Two designs, each served by ONE uvicorn process (one worker) against PostgreSQL (a database of its
 own, drillquiz_bench_streams) and Redis, one after the other:
@@ -20,8 +34,9 @@ with an open stream: the real insert and after-commit publish, from a thread of 
 client reading that event's `id:` line, on this process's perf_counter. --events notifications at
 --latency-streams, --probe-events at the other levels.
 
-Usage: .venv/bin/python bench/streams.py  (or e.g. --streams 1000,5000,10000 --latency-streams 1000
---events 200 --designs ours,polling). Progress goes to stderr, the results table to stdout.
+Usage: .venv/bin/python bench/streams.py  (or e.g. --clients 2000,10000 --storms 2; --measure hold --streams
+1000,5000,10000 --latency-streams 1000 --events 200 --designs ours,polling). Progress goes to stderr, the
+results table to stdout.
 """
 
 import argparse
@@ -35,10 +50,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,7 +63,9 @@ from typing import Any
 
 from common import BENCH_ENV, ROOT, setup_django
 
-DATABASE = "drillquiz_bench_streams"  # its own, so a benchmark started meanwhile cannot drop it
+DATABASE = "drillquiz_bench_streams"
+# The stream code before the one-lookup open (the `before` design of --measure reconnect).
+BEFORE = "6b3c6d9"  # its own, so a benchmark started meanwhile cannot drop it
 
 HOST = "127.0.0.1"
 Message = dict[str, Any]
@@ -234,18 +252,31 @@ def free_port() -> int:
         return port
 
 
+# Where each design's code is: "before" is added by main(), an export of --before (git archive).
+TREES = {"ours": ROOT, "polling": ROOT}
+
+
+@contextlib.contextmanager
+def exported(ref: str) -> Iterator[Path]:
+    """The project's files at a git commit, in a throwaway directory (no worktree, no checkout)."""
+    with tempfile.TemporaryDirectory(prefix="bench-streams-before-") as tree:
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        yield Path(tree)
+
+
 def start_server(design: str, port: int, logfile: Path) -> subprocess.Popen[bytes]:
     app = (
-        ["drillquiz.asgi:application"]
-        if design == "ours"
-        else ["--app-dir", str(ROOT / "bench"), "streams:polling_app"]
+        ["--app-dir", str(ROOT / "bench"), "streams:polling_app"]
+        if design == "polling"
+        else ["drillquiz.asgi:application"]
     )
     args = [sys.executable, "-m", "uvicorn", *app, "--host", HOST, "--port", str(port), "--workers", "1"]
     args += ["--no-access-log", "--log-level", "warning", "--backlog", "4096", "--timeout-graceful-shutdown", "3"]
     env = {**os.environ, **BENCH_ENV, "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     with logfile.open("ab") as out:
-        server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(args, cwd=TREES[design], env=env, stdout=out, stderr=subprocess.STDOUT)
     log(f"{design}: uvicorn pid {server.pid} on port {port} (log {logfile})")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -305,6 +336,7 @@ class Stream:
     user_id: int
     writer: asyncio.StreamWriter
     task: asyncio.Task[None] | None = None
+    last_id: int | None = None  # the last event id read, as a browser keeps it for Last-Event-ID
 
 
 @dataclass
@@ -313,6 +345,7 @@ class Client:
     since: int
     timeout: float
     received: dict[int, float] = field(default_factory=dict)  # notification id: time its id line was read
+    ids: dict[int, list[int]] = field(default_factory=dict)  # user id: every event id read, repeats kept
     streams: list[Stream] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     next_user: int = 0
@@ -320,14 +353,16 @@ class Client:
     def alive(self) -> list[Stream]:
         return [stream for stream in self.streams if stream.task is not None and not stream.task.done()]
 
-    async def open(self, user_id: int, cookie: str) -> None:
-        """Open one stream; on success it joins self.streams, else its error is counted."""
+    async def open(self, user_id: int, cookie: str, last_event_id: int | None = None) -> None:
+        """Open one stream (a reconnect when last_event_id is given); on success it joins self.streams,
+        else its error is counted."""
         writer = None
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, self.port), self.timeout)
+            resume = "" if last_event_id is None else f"Last-Event-ID: {last_event_id}\r\n"
             request = (
                 f"GET /notifications/stream?since={self.since} HTTP/1.1\r\nHost: {HOST}\r\n"
-                f"Cookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n"
+                f"Cookie: {cookie}\r\nAccept: text/event-stream\r\n{resume}\r\n"
             )
             writer.write(request.encode())
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.timeout)
@@ -343,13 +378,14 @@ class Client:
             if writer is not None:
                 writer.close()
             return
-        stream = Stream(user_id, writer)
-        stream.task = asyncio.create_task(self.follow(reader, chunked, body))
+        stream = Stream(user_id, writer, last_id=last_event_id)
+        stream.task = asyncio.create_task(self.follow(stream, reader, chunked, body))
         self.streams.append(stream)
 
-    async def follow(self, reader: asyncio.StreamReader, chunked: bool, rest: bytes) -> None:
+    async def follow(self, stream: Stream, reader: asyncio.StreamReader, chunked: bool, rest: bytes) -> None:
         """Read the stream until it ends, noting when each event's id line arrives."""
         buffer = rest
+        ids = self.ids.setdefault(stream.user_id, [])
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
             while True:
                 lines = buffer.split(b"\n")
@@ -357,7 +393,10 @@ class Client:
                 now = time.perf_counter()
                 for line in lines:
                     if line.startswith(b"id: "):
-                        self.received.setdefault(int(line[4:]), now)
+                        event_id = int(line[4:])
+                        self.received.setdefault(event_id, now)
+                        ids.append(event_id)
+                        stream.last_id = event_id
                 part = await read_part(reader, chunked)
                 if not part:
                     return
@@ -502,6 +541,170 @@ async def run_design(
     return rows
 
 
+# --- Reconnects: every client comes back with Last-Event-ID, and must get exactly what it missed --
+
+
+def add_missed(user_ids: list[int], seed: int, long_replays: int) -> int:
+    """Notifications written while the clients are away (nobody listens, so none is published): 0 to
+    2 per user, and REPLAY_LIMIT + 30 each for long_replays users (a replay of more than one query)."""
+    from notifications.models import Notification
+    from notifications.stream import REPLAY_LIMIT
+
+    rng = random.Random(seed)  # noqa: S311 - picks users, not secrets
+    rows = [Notification(user_id=user_id, title="missed") for user_id in user_ids for _ in range(rng.randint(0, 2))]
+    for user_id in rng.sample(user_ids, min(long_replays, len(user_ids))):
+        rows += [Notification(user_id=user_id, title="missed") for _ in range(REPLAY_LIMIT + 30)]
+    Notification.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def notifications_after(since: int, user_ids: list[int]) -> dict[int, list[int]]:
+    """{user id: ids of their notifications after since, oldest first}: what their streams must send."""
+    from notifications.models import Notification
+
+    expected: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    rows = Notification.objects.filter(pk__gt=since, user_id__in=user_ids).order_by("pk").values_list("user_id", "pk")
+    for user_id, pk in rows:
+        expected[user_id].append(pk)
+    return expected
+
+
+def send_until(stop: threading.Event, user_ids: list[int], interval: float, seed: int) -> int:
+    """Live notifications (real insert and publish) for random users, interval apart, until stop."""
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    rng = random.Random(seed)  # noqa: S311 - picks users, not secrets
+    sent = 0
+    while not stop.is_set():
+        notify([Notification(user_id=rng.choice(user_ids), title=f"live {sent}")])
+        sent += 1
+        stop.wait(interval)
+    return sent
+
+
+def caught_up(client: Client, expected: dict[int, list[int]]) -> list[int]:
+    """The users whose streams have not yet sent all of their expected ids."""
+    return [user_id for user_id, ids in expected.items() if not set(ids) <= set(client.ids.get(user_id, ()))]
+
+
+async def storm(
+    client: Client,
+    users: list[tuple[int, str]],
+    resume: dict[int, int | None],
+    options: argparse.Namespace,
+    db: ThreadPoolExecutor,
+) -> dict[str, str]:
+    """Every user's stream opens at once (options.concurrency in flight), each with its Last-Event-ID:
+    how long until all are open, and until all have also received what they missed before it began."""
+    loop = asyncio.get_running_loop()
+    everything = await loop.run_in_executor(db, notifications_after, client.since, [user for user, _ in users])
+    expected = {  # what each stream must replay: the user's notifications after its Last-Event-ID
+        user: [pk for pk in ids if pk > (resume[user] or client.since)] for user, ids in everything.items()
+    }
+    missed = sum(len(ids) for ids in expected.values())
+    errors = sum(client.errors.values())
+    gate = asyncio.Semaphore(options.concurrency)
+
+    async def reconnect(user_id: int, cookie: str) -> None:
+        async with gate:
+            await client.open(user_id, cookie, resume[user_id])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(reconnect(user_id, cookie) for user_id, cookie in users))
+    connected = time.perf_counter() - started
+    waiting = caught_up(client, expected)
+    deadline = time.perf_counter() + options.delivery_timeout
+    while waiting and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+        waiting = caught_up(client, {user_id: expected[user_id] for user_id in waiting})
+    done = time.perf_counter() - started
+    return {
+        "connected_s": f"{connected:.2f}",
+        "caught_up_s": f"{done:.2f}" if not waiting else f"{len(waiting)} never caught up",
+        "opens_s": f"{len(users) / done:.1f}",
+        "replayed": str(missed),
+        "failed": str(sum(client.errors.values()) - errors),
+    }
+
+
+async def run_reconnects(
+    design: str, users: list[tuple[int, str]], options: argparse.Namespace, db: ThreadPoolExecutor, logdir: Path
+) -> list[dict[str, str]]:
+    """Storms on one web process: every client opens with the Last-Event-ID its page had, drops, and
+    reconnects with the last id it read, again and again, while live notifications keep coming (until
+    the last storm); then every user's ids are checked against the database: none missed, none
+    twice, none of another user."""
+    loop = asyncio.get_running_loop()
+    port = free_port()
+    server = await loop.run_in_executor(None, start_server, design, port, logdir / f"{design}.log")
+    since = await loop.run_in_executor(db, newest_notification)
+    client = Client(port, since, options.open_timeout)
+    user_ids = [user_id for user_id, _ in users]
+    rows = []
+    try:
+        await client.open(*users[-1])  # warm-up: first request, hub started, database connection made
+        if not client.streams:
+            raise RuntimeError(f"{design}: the warm-up stream did not open: {dict(client.errors)}")
+        await client.close()
+        client.ids.clear()
+        resume: dict[int, int | None] = dict.fromkeys(user_ids, since)
+        stop = threading.Event()
+        live = loop.run_in_executor(None, send_until, stop, user_ids, options.interval, len(users))
+        for storm_number in range(1, options.storms + 1):
+            if storm_number == options.storms:
+                stop.set()  # the last storm catches every stream up on the last live notifications
+            count = await loop.run_in_executor(db, add_missed, user_ids, storm_number, options.long_replays)
+            log(f"{design}: {len(users)} clients, storm {storm_number}: {count} notifications written while away")
+            row = await storm(client, users, resume, options, db)
+            backends = (await loop.run_in_executor(db, database_transactions))[1] - 2  # less the bench's two
+            threads = process_status(server.pid)["Threads"]
+            rows.append(
+                {"design": design, "clients": str(len(users)), "storm": str(storm_number), **row}
+                | {"threads": str(threads), "db_conns": str(backends)}
+            )
+            log(f"{design}: {rows[-1]}")
+            resume = {stream.user_id: stream.last_id for stream in client.streams}
+            await client.close()
+        sent = await live
+        expected = await loop.run_in_executor(db, notifications_after, since, user_ids)
+        got = {user_id: client.ids.get(user_id, []) for user_id in user_ids}
+        check = {
+            "live": str(sent),
+            "expected": str(sum(len(ids) for ids in expected.values())),
+            "missed": str(sum(len(set(expected[user]) - set(got[user])) for user in user_ids)),
+            "doubled": str(sum(len(got[user]) - len(set(got[user])) for user in user_ids)),
+            "foreign": str(sum(len(set(got[user]) - set(expected[user])) for user in user_ids)),
+        }
+        for one in rows:
+            one.update(check)
+        log(f"{design}: check {check}")
+    finally:
+        await client.close()
+        await loop.run_in_executor(None, stop_server, server)
+        log(f"{design}: uvicorn pid {server.pid} stopped")
+    return rows
+
+
+RECONNECT_COLUMNS = {
+    "design": "code",
+    "clients": "clients",
+    "storm": "storm",
+    "connected_s": "s until all open",
+    "caught_up_s": "s until all caught up",
+    "opens_s": "opens/s",
+    "replayed": "missed notifications replayed",
+    "failed": "failed opens",
+    "threads": "server threads",
+    "db_conns": "DB conns",
+    "live": "live sent",
+    "expected": "ids expected",
+    "missed": "missed",
+    "doubled": "doubled",
+    "foreign": "other users'",
+}
+
+
 COLUMNS = {
     "design": "design",
     "asked": "streams asked",
@@ -524,7 +727,14 @@ COLUMNS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--streams", type=lambda text: [int(n) for n in text.split(",")], default=[1000, 5000, 10000])
+    numbers = lambda text: [int(n) for n in text.split(",")]  # noqa: E731
+    parser.add_argument("--measure", choices=["reconnect", "hold"], default="reconnect")
+    parser.add_argument("--clients", type=numbers, default=[2000, 10000], help="reconnect: clients, one run each")
+    parser.add_argument("--concurrency", type=int, default=100, help="reconnect: streams opening at once")
+    parser.add_argument("--storms", type=int, default=3, help="reconnect: storms a run (live ones in all but the last)")
+    parser.add_argument("--long-replays", type=int, default=5, help="reconnect: users missing over REPLAY_LIMIT")
+    parser.add_argument("--before", default=BEFORE, help="reconnect: the commit whose code is `before`")
+    parser.add_argument("--streams", type=numbers, default=[1000, 5000, 10000], help="hold: levels")
     parser.add_argument("--latency-streams", type=int, default=1000)
     parser.add_argument("--events", type=int, default=200, help="notifications sent at --latency-streams")
     parser.add_argument("--probe-events", type=int, default=50, help="notifications sent at the other levels")
@@ -535,9 +745,10 @@ def main() -> None:
     parser.add_argument("--delivery-timeout", type=float, default=30.0)
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait after opening a level")
     parser.add_argument("--window", type=float, default=10.0, help="seconds over which DB queries are counted")
-    parser.add_argument("--designs", default="ours,polling")
+    parser.add_argument("--designs", help="default: before,ours to reconnect, ours,polling to hold")
     parser.add_argument("--nofile", type=int, default=20000, help="open files limit to ask for (needs privilege)")
     options = parser.parse_args()
+    designs = (options.designs or ("before,ours" if options.measure == "reconnect" else "ours,polling")).split(",")
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:  # above the hard limit only with the privilege to; the web processes inherit it
@@ -546,7 +757,8 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     log(f"open files limit {soft} -> {resource.getrlimit(resource.RLIMIT_NOFILE)[0]} (client and server each)")
     setup_django(DATABASE)
-    count = max(options.latency_streams, *options.streams) * 21 // 20 + 1  # spares for streams that fail to open
+    levels = options.clients if options.measure == "reconnect" else [options.latency_streams, *options.streams]
+    count = max(levels) * 21 // 20 + 1  # spares for streams that fail to open
     started = time.perf_counter()
     users = make_users(count)
     log(f"{count} users with sessions in {time.perf_counter() - started:.1f} s")
@@ -554,9 +766,17 @@ def main() -> None:
     async def run_all() -> list[dict[str, str]]:
         rows: list[dict[str, str]] = []
         with ThreadPoolExecutor(1) as db, tempfile.TemporaryDirectory(prefix="bench-streams-") as logdir:
-            for design in options.designs.split(","):
+            runs = (
+                [(design, clients) for clients in options.clients for design in designs]
+                if options.measure == "reconnect"
+                else [(design, 0) for design in designs]
+            )
+            for design, clients in runs:
                 try:
-                    rows += await run_design(design, list(users), options, db, Path(logdir))
+                    if clients:
+                        rows += await run_reconnects(design, users[:clients], options, db, Path(logdir))
+                    else:
+                        rows += await run_design(design, list(users), options, db, Path(logdir))
                 finally:
                     for name in sorted(Path(logdir).iterdir()):
                         text = name.read_text(errors="replace").strip()
@@ -570,15 +790,20 @@ def main() -> None:
     from django.db import connection
 
     connection.close()  # from here on the one thread of `db` is this process's only connection
-    rows = asyncio.run(run_all())
+    with contextlib.ExitStack() as trees:
+        if "before" in designs:
+            TREES["before"] = trees.enter_context(exported(options.before))
+            log(f"before: the code of {options.before} in {TREES['before']}")
+        rows = asyncio.run(run_all())
     if postgres_started() != started_at:
         print("**PostgreSQL was restarted during the run by something outside it: the figures are not valid.**")
     load = " / ".join(f"{a:.2f}, {b:.2f}, {c:.2f}" for a, b, c in (load_before, os.getloadavg()))
     print(f"Machine load average (1, 5, 15 min) at start / end: {load}")
-    print(f"| {' | '.join(COLUMNS.values())} |")
-    print(f"|{' --- |' * len(COLUMNS)}")
+    columns = RECONNECT_COLUMNS if options.measure == "reconnect" else COLUMNS
+    print(f"| {' | '.join(columns.values())} |")
+    print(f"|{' --- |' * len(columns)}")
     for row in rows:
-        print(f"| {' | '.join(row.get(key, '-') for key in COLUMNS)} |")
+        print(f"| {' | '.join(row.get(key, '-') for key in columns)} |")
 
 
 if __name__ == "__main__":

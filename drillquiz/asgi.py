@@ -21,12 +21,19 @@ class StreamFriendlyASGIHandler(ASGIHandler):
     Django runs each request in a ThreadSensitiveContext: the request's sync parts (middleware,
     the session and user lookups) run in a thread made for it and kept until the response ends,
     which for an event stream is one idle thread (and its database connection) per open page.
-    Outside that context the same sync parts run briefly on the process's one shared sync thread.
+    Outside that context the same sync parts run briefly on the process's one shared sync thread;
+    notifications/asgi.py's handler keeps them to one trip there (it says why).
     """
+
+    def __init__(self) -> None:
+        from notifications.asgi import StreamHandler  # after django.setup()
+
+        super().__init__()
+        self.streams = StreamHandler()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] in LONG_LIVED_PATHS:
-            await self.handle(scope, receive, send)
+            await self.streams.handle(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 

@@ -6,11 +6,15 @@ Receiving: each web process runs ONE hub task: with Redis, a single subscription
 without Redis (the embedded default), one database query every few seconds for all of the
 process's open streams. The hub hands each event to the open streams of its user, which wait on
 an asyncio queue: an idle stream holds no thread and no database connection.
+Opening: one trip to the process's shared sync thread looks up the session's user and the first
+replay batch; that thread keeps its one database connection from stream to stream (it serves no
+request of Django's handler, so no request signal closes it), the process's only one for streams.
 """
 
 import asyncio
 import json
 import logging
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from functools import cache
@@ -20,8 +24,10 @@ import redis
 import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.contrib import auth
+from django.db import connection
 from django.db.models import Max
+from django.http import HttpRequest
 
 from notifications.models import Notification
 
@@ -75,26 +81,38 @@ class Hub:
     """One per web process: fans events out to the queues of the open streams, by user."""
 
     def __init__(self) -> None:
-        self.listeners: dict[int, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        # Weak sets, so a stream whose response was never sent (the client went first, say) leaves
+        # no queue behind: its generator never started, so its `finally` never runs.
+        self.listeners: dict[int, weakref.WeakSet[asyncio.Queue[dict[str, Any]]]] = defaultdict(weakref.WeakSet)
+        # Streams still opening, whose user is not known yet: they hear every event (and keep only
+        # their user's).
+        self.opening: weakref.WeakSet[asyncio.Queue[dict[str, Any]]] = weakref.WeakSet()
         self.task: asyncio.Task[None] | None = None
         # Set once the hub receives (subscribed to Redis, or knows where the database poll starts):
         # a stream replays from the database only then, so no event falls between replay and live.
         self.ready = asyncio.Event()
 
-    def subscribe(self, user_id: int) -> asyncio.Queue[dict[str, Any]]:
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        """A queue for a stream that is opening: it hears everyone until claim() names its user."""
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self.run())
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        self.listeners[user_id].add(queue)
+        self.opening.add(queue)
         return queue
 
-    def unsubscribe(self, user_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        self.listeners[user_id].discard(queue)
-        if not self.listeners[user_id]:
-            del self.listeners[user_id]
+    def claim(self, user_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self.opening.discard(queue)
+        self.listeners[user_id].add(queue)
+
+    def unsubscribe(self, user_id: int | None, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self.opening.discard(queue)
+        if user_id in self.listeners:
+            self.listeners[user_id].discard(queue)
+            if not self.listeners[user_id]:
+                del self.listeners[user_id]
 
     def dispatch(self, event: dict[str, Any]) -> None:
-        for queue in self.listeners.get(event["user"], ()):
+        for queue in [*self.listeners.get(event["user"], ()), *self.opening]:
             deliver(queue, event)
 
     def dispatch_raw(self, data: bytes) -> None:
@@ -109,7 +127,7 @@ class Hub:
         self.dispatch(event)
 
     def resync_all(self) -> None:
-        for queues in self.listeners.values():
+        for queues in [*self.listeners.values(), list(self.opening)]:
             for queue in queues:
                 deliver(queue, RESYNC)
 
@@ -160,38 +178,54 @@ def deliver(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None
 
 
 def newest_id() -> int:
-    newest = Notification.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    close_old_connections()
-    return newest
+    drop_broken_connection()
+    return Notification.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
 
 def events_after(newest: int, user_ids: list[int]) -> list[dict[str, Any]]:
+    drop_broken_connection()
     rows = Notification.objects.filter(pk__gt=newest, user_id__in=user_ids).order_by("pk")
-    events = [event_data(row) for row in rows]
-    close_old_connections()
-    return events
+    return [event_data(row) for row in rows]
 
 
 def missed(user_id: int, after: int) -> list[dict[str, Any]]:
     """The user's notifications after an event id, oldest first (the replay on reconnect)."""
+    drop_broken_connection()
     rows = Notification.objects.filter(user_id=user_id, pk__gt=after).order_by("pk")[:REPLAY_LIMIT]
-    events = [event_data(row) for row in rows]
-    close_old_connections()  # an open stream keeps no database connection
-    return events
+    return [event_data(row) for row in rows]
+
+
+def drop_broken_connection() -> None:
+    """The streams' thread keeps its connection: after a database error (PostgreSQL restarted, say),
+    check it and drop it if it is broken, so this query connects afresh."""
+    if connection.connection is not None and connection.errors_occurred and not connection.is_usable():
+        connection.close()
+
+
+def lookup(request: HttpRequest, after: int) -> tuple[int, list[dict[str, Any]]] | None:
+    """An opening stream's one trip to the database: the active user of the request's session, checked
+    as Django's authentication checks it, and the first REPLAY_LIMIT notifications it missed."""
+    drop_broken_connection()
+    user = auth.get_user(request)
+    if not user.is_authenticated:
+        return None
+    return user.pk, missed(user.pk, after)
 
 
 hub = Hub()
 
 
-async def replay(user_id: int, after: int) -> AsyncIterator[dict[str, Any]]:
-    """Everything the user missed after an event id, from the database, REPLAY_LIMIT rows a query."""
+async def replay(user_id: int, after: int, first: list[dict[str, Any]] | None = None) -> AsyncIterator[dict[str, Any]]:
+    """Everything the user missed after an event id, from the database, REPLAY_LIMIT rows a query
+    (the first query's rows may be given)."""
+    batch = first if first is not None else await sync_to_async(missed)(user_id, after)
     while True:
-        batch = await sync_to_async(missed)(user_id, after)
         for event in batch:
             yield event
         if len(batch) < REPLAY_LIMIT:
             return
         after = batch[-1]["id"]
+        batch = await sync_to_async(missed)(user_id, after)
 
 
 async def once(event: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
@@ -203,21 +237,41 @@ def sse(event: dict[str, Any]) -> str:
     return f"id: {event['id']}\nevent: notification\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def events_for(user_id: int, after: int) -> AsyncIterator[str]:
-    """The SSE stream of one user from an event id on: first what was missed, then live events.
+async def open_stream(request: HttpRequest, after: int) -> AsyncIterator[str] | None:
+    """The SSE stream of the request's logged-in user from an event id on (None for no user): first
+    what was missed, then live events.
 
     It subscribes before it reads the database, and skips ids it already sent, so an event that
     lands between the two is sent once, never lost.
     """
-    queue = hub.subscribe(user_id)
+    if request.session.session_key is None:
+        return None  # no session cookie: no one to look up
+    queue = hub.subscribe()
     try:
-        try:
-            await asyncio.wait_for(hub.ready.wait(), 5)
-        except TimeoutError:
-            logger.warning("live notifications not ready (Redis down?); this stream resyncs when they are")
+        if not hub.ready.is_set():
+            try:
+                await asyncio.wait_for(hub.ready.wait(), 5)
+            except TimeoutError:
+                logger.warning("live notifications not ready (Redis down?); this stream resyncs when they are")
+        found = await sync_to_async(lookup)(request, after)
+    except BaseException:
+        hub.unsubscribe(None, queue)
+        raise
+    if found is None:
+        hub.unsubscribe(None, queue)
+        return None
+    user_id, first = found
+    hub.claim(user_id, queue)
+    return events(user_id, queue, after, first)
+
+
+async def events(
+    user_id: int, queue: asyncio.Queue[dict[str, Any]], after: int, first: list[dict[str, Any]]
+) -> AsyncIterator[str]:
+    try:
         yield "retry: 3000\n: connected\n\n"
         sent = after
-        async for event in replay(user_id, sent):
+        async for event in replay(user_id, sent, first):
             yield sse(event)
             sent = event["id"]
         while True:
@@ -226,6 +280,8 @@ async def events_for(user_id: int, after: int) -> AsyncIterator[str]:
             except TimeoutError:
                 yield ": heartbeat\n\n"
                 continue
+            if event is not RESYNC and event["user"] != user_id:
+                continue  # heard while the stream was opening, for someone else
             batch = replay(user_id, sent) if event is RESYNC else once(event)
             async for item in batch:
                 if item["id"] > sent:

@@ -22,13 +22,12 @@ def last_event_id(request: HttpRequest) -> int:
 
 @require_GET
 async def live(request: HttpRequest) -> HttpResponseBase:
-    """Server-Sent Events of the logged-in user's new notifications."""
-    user = await request.auser()
-    if not user.is_authenticated:
+    """Server-Sent Events of the logged-in user's new notifications (served by notifications/asgi.py
+    under uvicorn, by Django's handler elsewhere)."""
+    events = await stream.open_stream(request, last_event_id(request))
+    if events is None:
         return JsonResponse({"error": "Log in to receive notifications."}, status=401)
-    response = StreamingHttpResponse(
-        stream.events_for(user.pk, last_event_id(request)), content_type="text/event-stream"
-    )
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # proxies must pass events through as they come
     return response

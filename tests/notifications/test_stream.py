@@ -5,18 +5,31 @@ import json
 import queue
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from email.message import Message
 from pathlib import Path
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
-from django.test import Client
+from django.http import StreamingHttpResponse
+from django.test import AsyncClient, Client
 
 from accounts.models import User
 from notifications import services, stream
 from notifications.models import Level, Notification
 from tests.factories import make_user
 from tests.processes import WebServer
+
+# What the middleware adds to every response, the stream's included.
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+)
 
 
 class Stream:
@@ -83,6 +96,47 @@ def test_a_logged_out_visitor_gets_no_stream(client: Client, db: None) -> None:
 
     assert response.status_code == 401
     assert response.json() == {"error": "Log in to receive notifications."}
+
+
+@pytest.mark.parametrize("cookie", ["", "sessionid=no-such-session"])
+def test_the_web_process_refuses_a_stream_without_a_logged_in_session(web_server: WebServer, cookie: str) -> None:
+    web = http.client.HTTPConnection("127.0.0.1", web_server.port, timeout=10)
+    web.request("GET", "/notifications/stream", headers={"Cookie": cookie} if cookie else {})
+    response = web.getresponse()
+
+    assert response.status == 401
+    assert json.loads(response.read()) == {"error": "Log in to receive notifications."}
+    web.close()
+
+
+def security_headers(headers: Mapping[str, str] | Message) -> dict[str, str | None]:
+    """The security headers; the policy's directives sorted (their order differs between processes)."""
+    found = {name: headers.get(name) for name in SECURITY_HEADERS}
+    policy = found["Content-Security-Policy"]
+    if policy is not None:
+        found["Content-Security-Policy"] = "; ".join(sorted(part.strip() for part in policy.split(";")))
+    return found
+
+
+async def headers_through_djangos_handler(user: User) -> dict[str, str | None]:
+    client = AsyncClient()
+    await client.aforce_login(user)
+    response = await client.get("/notifications/stream")
+    assert isinstance(response, StreamingHttpResponse)
+    await response.streaming_content.aclose()
+    return security_headers(response.headers)
+
+
+def test_the_web_process_sends_the_stream_with_the_headers_djangos_handler_adds(
+    web_server: WebServer, streams: list[Stream], learner: User
+) -> None:
+    streams.append(Stream(web_server, learner))
+    through_django = async_to_sync(headers_through_djangos_handler)(learner)
+
+    served = security_headers(streams[0].response.headers)
+    assert served == through_django
+    assert None not in served.values()
+    assert streams[0].response.headers["Content-Type"].startswith("text/event-stream")
 
 
 def test_each_user_receives_only_their_own_notifications(web_server: WebServer, streams: list[Stream]) -> None:
