@@ -1,4 +1,4 @@
-"""The no-op job of bench/jobs.py, loaded by that benchmark's worker only (`--include noop_tasks`)."""
+"""The no-op job of bench/jobs_latency.py, loaded by that benchmark's worker only (`--include noop_tasks`)."""
 
 import time
 

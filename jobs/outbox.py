@@ -59,7 +59,7 @@ def record(task_name: str, args: list[Any], task_id: str | None = None) -> Outbo
 def broker_connection() -> Iterator[Connection]:
     """One of the app's pooled broker connections, tried once: a caller must not wait out Celery's
     reconnect back-off. Kept open between jobs: a fresh one per job (and the queue declared again on
-    it) cost 9.4-11.8 ms a job (BENCHMARKS.md, bench/jobs.py); after a broker restart redis-py
+    it) cost 9.4-11.8 ms a job (BENCHMARKS.md, bench/jobs_latency.py); after a broker restart redis-py
     reconnects it on its next command."""
     with current_app.connection_or_acquire() as connection:
         connection.ensure_connection(max_retries=1, interval_start=0, timeout=CONNECT_SECONDS)

@@ -12,7 +12,7 @@ starts it (the Procfile's worker line), side by side in one run:
 Latency is from just before the enqueueing transaction opens to the first line of the task's body
 (time.time() in both processes), jobs paced --interval apart so none waits behind another. The
 drain fills the queue with --drain jobs while the worker is stopped, then times the worker from the
-first body's start to the last result stored. Usage: make bench  (or: .venv/bin/python bench/jobs.py
+first body's start to the last result stored. Usage: make bench  (or: .venv/bin/python bench/jobs_latency.py
 --jobs 1000 --drain 20000)
 """
 
