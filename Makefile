@@ -72,6 +72,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/translations.py --rounds 100
 	$(BIN)/python bench/optimizer.py
 	$(BIN)/python bench/backups.py --size-mb 1024 --rounds 3
+	$(BIN)/python bench/jobs_latency.py
 	$(BIN)/python bench/streams.py
 	$(BIN)/python bench/soak.py --minutes 10 --fault-every 120
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import Retry
+from celery.signals import task_prerun
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 # Imported for what they register before any connection: our Redis transport under the name
 # redis://, and the JSON serializer that refuses task messages over the size limit.
@@ -93,3 +94,12 @@ class DrillQuiz(Celery):
 app = DrillQuiz("drillquiz", task_cls="drillquiz.celery:DatabaseRetryingTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def close_old_database_connections(task: Task, **kwargs: Any) -> None:
+    """Before each task, as Django before each request: a connection that failed, outlived
+    CONN_MAX_AGE or was left in a transaction is closed, the rest are health-checked on first use.
+    Celery's own close (settings.CELERY_DB_REUSE_MAX) comes only every 1,000 tasks."""
+    if not task.request.is_eager:  # an eager task runs inside its caller's transaction
+        close_old_connections()

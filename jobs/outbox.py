@@ -61,8 +61,11 @@ def record(
 
 @contextmanager
 def broker_connection() -> Iterator[Connection]:
-    """A connection to the broker, tried once: a caller must not wait out Celery's reconnect back-off."""
-    with current_app.connection_for_write() as connection:
+    """One of the app's pooled broker connections, tried once: a caller must not wait out Celery's
+    reconnect back-off. Kept open between jobs: a fresh one per job (and the queue declared again on
+    it) cost 9.4-11.8 ms a job (BENCHMARKS.md, bench/jobs_latency.py); after a broker restart redis-py
+    reconnects it on its next command."""
+    with current_app.connection_or_acquire() as connection:
         connection.ensure_connection(max_retries=1, interval_start=0, timeout=CONNECT_SECONDS)
         yield connection
 

@@ -102,3 +102,27 @@ def test_the_resend_skips_tasks_without_results_and_gives_up_after_max_sends(pri
 
     attempts = dict(OutboxMessage.objects.values_list("task_id", "attempts"))
     assert attempts == {"lost": 2, "never-stores-a-result": 1, "renamed-since": 1, "sent-enough": outbox.MAX_SENDS}
+
+
+def test_the_pooled_broker_connection_fails_fast_while_redis_is_down_and_publishes_again_once_it_is_back(
+    private_redis: PrivateRedis,
+) -> None:
+    """publish keeps its broker connection between jobs: with Redis gone the kept connection must
+    not make a request wait, and once Redis is back the same pool must send again."""
+    broker = redis.Redis.from_url(f"{private_redis.url}/0")
+    before = outbox.record("jobs.tasks.ping", ["before"])  # published at once: no transaction is open
+    assert broker.llen("default") == 1
+
+    private_redis.stop()
+    started = time.monotonic()
+    during = outbox.record("jobs.tasks.ping", ["during"])
+    refused_in = time.monotonic() - started
+
+    assert refused_in < 1.0, f"a publish took {refused_in:.2f} s with the broker down"
+    private_redis.start()  # its data lost: only what is sent from now on is queued
+    after = outbox.record("jobs.tasks.ping", ["after"])
+
+    sent = dict(OutboxMessage.objects.values_list("pk", "sent"))
+    assert sent[before.pk] is not None and sent[after.pk] is not None
+    assert sent[during.pk] is None  # left to the relay
+    assert broker.llen("default") == 1
