@@ -125,18 +125,21 @@ def questions_of(attempt: Attempt) -> QuerySet[Question]:
     return Question.objects.filter(pk__in=in_attempt).prefetch_related(Prefetch("choices", queryset=choices))
 
 
-def entries(attempt: Attempt) -> list[Entry]:
-    """Every question of the attempt with its answer, numbered from 1, in four queries."""
-    answers = {
-        answer.question_id: answer
-        for answer in Answer.objects.filter(attempt=attempt).prefetch_related(
-            Prefetch("choices", queryset=Choice.objects.only("id"))
-        )
-    }
+def answers_of(attempt: Attempt) -> list[Answer]:
+    """The attempt's answers, each with its chosen choices' ids, in two queries."""
+    return list(
+        Answer.objects.filter(attempt=attempt).prefetch_related(Prefetch("choices", queryset=Choice.objects.only("id")))
+    )
+
+
+def entries(attempt: Attempt, answers: list[Answer] | None = None) -> list[Entry]:
+    """Every question of the attempt with its answer (`answers_of`, loaded unless given), numbered
+    from 1, in four queries."""
+    by_question = {answer.question_id: answer for answer in (answers_of(attempt) if answers is None else answers)}
     return [
         Entry(number, question, answer, frozenset(choice.pk for choice in answer.choices.all()))
         for number, question in enumerate(questions_of(attempt), start=1)
-        if (answer := answers.get(question.pk)) is not None
+        if (answer := by_question.get(question.pk)) is not None
     ]
 
 
