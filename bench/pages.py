@@ -8,8 +8,8 @@ at once and measured in turn, round by round, the order reversed every other rou
   - "this tree": the code as it is, with its defaults;
   - each --env NAME=VALUE given: this tree with that setting (e.g. DATABASE_POOL=off);
   - with --baseline REF: the code of another commit (`git archive`), on the same database.
-While wrk runs, PostgreSQL's connections to the benchmark database are counted (pg_stat_activity,
-every 100 ms) and the largest count is reported.
+While wrk runs, the PostgreSQL connections of the web process it drives (both its workers) are counted
+(pg_stat_activity, every 100 ms, by application_name) and the largest count is reported.
 Usage: make bench  (or: .venv/bin/python bench/pages.py --baseline main --env DATABASE_POOL=off)
 """
 
@@ -58,19 +58,25 @@ def prepare() -> tuple[str, dict[str, str]]:
     return session_cookie(user), pages
 
 
-class ConnectionCounter(threading.Thread):
-    """The largest number of PostgreSQL connections to the benchmark database while it runs."""
+def application_name(port: int) -> str:
+    """What a web process's connections call themselves (libpq's PGAPPNAME), to count them apart."""
+    return f"bench-pages-{port}"
 
-    def __init__(self) -> None:
+
+class ConnectionCounter(threading.Thread):
+    """The largest number of PostgreSQL connections of one web process's workers while it runs."""
+
+    def __init__(self, port: int) -> None:
         super().__init__(daemon=True)
+        self.port = port
         self.stopped = threading.Event()
         self.largest = 0
 
     def run(self) -> None:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s"
         with psycopg.connect(BENCH_ENV["DATABASE_URL"], autocommit=True) as connection:
             while not self.stopped.is_set():
-                row = connection.execute(query, [DATABASE]).fetchone()
+                row = connection.execute(query, [DATABASE, application_name(self.port)]).fetchone()
                 self.largest = max(self.largest, row[0] if row else 0)
                 self.stopped.wait(0.1)
 
@@ -80,11 +86,11 @@ class ConnectionCounter(threading.Thread):
         return self.largest
 
 
-def measured(url: str, cookie: str, duration: int, connections_: int) -> dict[str, float]:
-    counter = ConnectionCounter()
+def measured(port: int, path: str, cookie: str, duration: int, connections_: int) -> dict[str, float]:
+    counter = ConnectionCounter(port)
     counter.start()
     try:
-        result = wrk(url, cookie, duration, connections_, TIMEOUT)
+        result = wrk(f"http://127.0.0.1:{port}{path}", cookie, duration, connections_, TIMEOUT)
     finally:
         result_connections = counter.stop()
     return {**result, "connections": result_connections}
@@ -129,7 +135,8 @@ def main() -> None:
         ports = {}
         for number, (name, (tree, env)) in enumerate(configurations.items()):
             ports[name] = FIRST_PORT + number
-            stack.enter_context(serving(ports[name], options.web_workers, APP, tree, {**bench_path, **env}))
+            own = {**bench_path, "PGAPPNAME": application_name(ports[name]), **env}
+            stack.enter_context(serving(ports[name], options.web_workers, APP, tree, own))
 
         for port in ports.values():  # templates compiled, pools filled: no round starts cold
             for path in pages.values():
@@ -142,8 +149,7 @@ def main() -> None:
             order = list(configurations) if round_number % 2 == 0 else list(reversed(configurations))
             for name in order:
                 for page, path in pages.items():
-                    url = f"http://127.0.0.1:{ports[name]}{path}"
-                    result = measured(url, cookie, options.duration, options.connections)
+                    result = measured(ports[name], path, cookie, options.duration, options.connections)
                     results.setdefault((name, page), []).append(result)
                     print(
                         f"| {round_number + 1} | {name} | {page} | {result['requests_per_s']:.2f} | "

@@ -187,11 +187,11 @@ def render_exam(
 ) -> HttpResponse:
     """The exam page; a (bound) form shows what was sent with its errors, else the page shows what is
     saved, its question blocks from the cache when nothing they show has changed (quiz.page_blocks)."""
-    answers = attempts.answers_of(attempt)
-    entries = attempts.entries(attempt, answers) if incomplete or form is not None else None
+    answers = attempts.answer_states(attempt)
+    entries = attempts.entries(attempt) if incomplete or form is not None else None
 
     def draw() -> tuple[dict[str, str], PageTranslation]:
-        drawn = entries if entries is not None else attempts.entries(attempt, answers)
+        drawn = entries if entries is not None else attempts.entries(attempt)
         translation = localize(exam_content(attempt.exam, [entry.question for entry in drawn]))
         return exam_blocks(attempt, exam_rows(drawn, None)), translation
 
@@ -202,7 +202,7 @@ def render_exam(
         answered = sum(1 for _entry, inputs, _flag in rows if inputs.ticked)
     else:
         blocks, translation = page_blocks.blocks("exam", attempt, answers, page_language(), draw)
-        answered = sum(1 for answer in answers if answer.choices.all())
+        answered = sum(1 for answer in answers.values() if answer.selected)
     seconds = attempts.seconds_left(attempt, timezone.now())
     context = {
         "attempt": attempt,
@@ -330,10 +330,10 @@ def flag_question(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def attempt_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk, finished__isnull=False)
-    answers = attempts.answers_of(attempt)
+    answers = attempts.answer_states(attempt)
 
     def draw() -> tuple[dict[str, str], PageTranslation]:
-        entries = attempts.entries(attempt, answers)
+        entries = attempts.entries(attempt)
         translation = localize(exam_content(attempt.exam, [entry.question for entry in entries]))
         context = {"entries": entries}
         html: dict[str, str] = {n: render_to_string(f"quiz/_result_{n}.html", context) for n in ("grid", "questions")}
@@ -343,7 +343,7 @@ def attempt_result(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "attempt": attempt,
         "blocks": blocks.html,
-        "missed": sum(not answer.is_correct for answer in answers),
+        "missed": sum(not answer.is_correct for answer in answers.values()),
         "time_taken": attempts.clock(attempt.time_taken),  # type: ignore[arg-type]
         "timed_out": attempt.deadline is not None and attempt.finished >= attempt.deadline,  # type: ignore[operator]
         "page_translation": translation,

@@ -125,22 +125,44 @@ def questions_of(attempt: Attempt) -> QuerySet[Question]:
     return Question.objects.filter(pk__in=in_attempt).prefetch_related(Prefetch("choices", queryset=choices))
 
 
-def answers_of(attempt: Attempt) -> list[Answer]:
-    """The attempt's answers, each with its chosen choices' ids, in two queries."""
-    return list(
-        Answer.objects.filter(attempt=attempt).prefetch_related(Prefetch("choices", queryset=Choice.objects.only("id")))
-    )
-
-
-def entries(attempt: Attempt, answers: list[Answer] | None = None) -> list[Entry]:
-    """Every question of the attempt with its answer (`answers_of`, loaded unless given), numbered
-    from 1, in four queries."""
-    by_question = {answer.question_id: answer for answer in (answers_of(attempt) if answers is None else answers)}
+def entries(attempt: Attempt) -> list[Entry]:
+    """Every question of the attempt with its answer, numbered from 1, in four queries."""
+    answers = {
+        answer.question_id: answer
+        for answer in Answer.objects.filter(attempt=attempt).prefetch_related(
+            Prefetch("choices", queryset=Choice.objects.only("id"))
+        )
+    }
     return [
         Entry(number, question, answer, frozenset(choice.pk for choice in answer.choices.all()))
         for number, question in enumerate(questions_of(attempt), start=1)
-        if (answer := by_question.get(question.pk)) is not None
+        if (answer := answers.get(question.pk)) is not None
     ]
+
+
+@dataclass(frozen=True)
+class AnswerState:
+    """One answer as it stands: the chosen choices' ids (sorted), the flag and the verdict (None: unanswered)."""
+
+    selected: tuple[int, ...]
+    flagged: bool
+    is_correct: bool | None
+
+
+def answer_states(attempt: Attempt) -> dict[int, AnswerState]:
+    """Every answer of the attempt by question id, in one query and without a model instance."""
+    rows = Answer.objects.filter(attempt=attempt).values_list("question_id", "flagged", "is_correct", "choices")
+    chosen: dict[int, list[int]] = {}
+    verdicts: dict[int, tuple[bool, bool | None]] = {}
+    for question_id, flagged, is_correct, choice_id in rows:
+        verdicts[question_id] = (flagged, is_correct)
+        chosen.setdefault(question_id, [])
+        if choice_id is not None:
+            chosen[question_id].append(choice_id)
+    return {
+        question_id: AnswerState(tuple(sorted(chosen[question_id])), flagged, is_correct)
+        for question_id, (flagged, is_correct) in verdicts.items()
+    }
 
 
 def question_of(attempt: Attempt, question_id: int) -> Question:

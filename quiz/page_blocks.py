@@ -12,7 +12,7 @@ translations to save, is drawn afresh until they are stored.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -21,7 +21,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q
 
 from drillquiz.once import CACHE_DOWN
-from quiz.models import Answer, Attempt, Choice, Exam, Question, Translation
+from quiz.attempts import AnswerState
+from quiz.models import Attempt, Choice, Exam, Question, Translation
 from quiz.translation import providers, registry
 from quiz.translation.service import PageTranslation
 
@@ -50,11 +51,8 @@ def translations_version(exam: Exam, language: str) -> str:
     return f"{found['count']}:{found['latest'].isoformat() if found['latest'] else ''}"
 
 
-def key(page: str, attempt: Attempt, answers: Iterable[Answer], language: str) -> str:
-    state = sorted(
-        (answer.question_id, sorted(choice.pk for choice in answer.choices.all()), answer.flagged, answer.is_correct)
-        for answer in answers
-    )
+def key(page: str, attempt: Attempt, answers: Mapping[int, AnswerState], language: str) -> str:
+    state = sorted(answers.items())
     exam = attempt.exam
     parts = [
         page,
@@ -72,7 +70,7 @@ def key(page: str, attempt: Attempt, answers: Iterable[Answer], language: str) -
 def blocks(
     page: str,
     attempt: Attempt,
-    answers: Iterable[Answer],
+    answers: Mapping[int, AnswerState],
     language: str,
     draw: Callable[[], tuple[dict[str, str], PageTranslation]],
 ) -> tuple[Blocks, PageTranslation]:

@@ -27,7 +27,7 @@ def page(client: Client, url: str, language: str = "en") -> str:
 def kept(name: str, attempt: Attempt, language: str = "en") -> bool:
     """Whether the page's blocks, as they stand now, are in the cache."""
     attempt = Attempt.objects.select_related("exam").get(pk=attempt.pk)
-    return cache.get(page_blocks.key(name, attempt, attempts.answers_of(attempt), language)) is not None
+    return cache.get(page_blocks.key(name, attempt, attempts.answer_states(attempt), language)) is not None
 
 
 def choice_order(html: str) -> list[str]:
