@@ -66,7 +66,7 @@ test-fast: $(VENV)/.dev
 bench: $(VENV)/.dev
 	scripts/ensure-services.sh
 	command -v wrk >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py --env DATABASE_POOL=off --env PAGE_BLOCKS_CACHE_SECONDS=0
 	$(BIN)/python bench/auth.py --rounds 50
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/translations.py --rounds 100

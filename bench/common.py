@@ -56,11 +56,19 @@ def session_cookie(user: Any) -> str:
 
 
 @contextmanager
-def serving(port: int, workers: int) -> Iterator[None]:
-    """The web process as `make run` starts it (uvicorn, ASGI), answering /healthz, for a with block."""
-    args = [sys.executable, "-m", "uvicorn", "drillquiz.asgi:application", "--port", str(port)]
+def serving(
+    port: int,
+    workers: int,
+    app: str = "drillquiz.asgi:application",
+    tree: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> Iterator[None]:
+    """The web process as `make run` starts it (uvicorn, ASGI), answering /healthz, for a with block.
+
+    `tree` is the source tree it runs (another commit's, to compare), `env` what it gets besides ours."""
+    args = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
     args += ["--no-access-log", "--workers", str(workers), "--log-level", "warning"]
-    server = subprocess.Popen(args, cwd=ROOT)
+    server = subprocess.Popen(args, cwd=tree, env={**os.environ, **(env or {})})
     try:
         for _ in range(100):
             try:
@@ -80,9 +88,12 @@ def milliseconds(figure: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
-def wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, float]:
-    """Requests/s, p50 and p99 in ms, and non-2xx responses of one wrk run (2 threads) against url."""
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}", url]
+def wrk(url: str, cookie: str, duration: int, connections: int, timeout: int = 2) -> dict[str, float]:
+    """Requests/s, p50 and p99 in ms, and non-2xx responses of one wrk run (2 threads) against url.
+
+    A response slower than `timeout` seconds is left out of wrk's latencies (wrk's default is 2)."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}s", "--latency"]
+    args += ["-H", f"Cookie: {cookie}", url]
     output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     print(output, file=sys.stderr)
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))

@@ -5,7 +5,11 @@ import os
 from typing import Any
 
 import django
+from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from drillquiz.metrics import serve_web_metrics
 
@@ -23,6 +27,9 @@ class StreamFriendlyASGIHandler(ASGIHandler):
     which for an event stream is one idle thread (and its database connection) per open page.
     Outside that context the same sync parts run briefly on the process's one shared sync thread;
     notifications/asgi.py's handler keeps them to one trip there (it says why).
+
+    Every other request runs the whole middleware chain and its view in one thread hop: in async mode
+    WhiteNoise (sync only) makes Django hop between the event loop and a thread at each middleware.
     """
 
     def __init__(self) -> None:
@@ -30,6 +37,11 @@ class StreamFriendlyASGIHandler(ASGIHandler):
 
         super().__init__()
         self.streams = StreamHandler()
+        self.sync_handler = BaseHandler()
+        self.sync_handler.load_middleware(is_async=False)
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        return await sync_to_async(self.sync_handler.get_response)(request)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] in LONG_LIVED_PATHS:

@@ -111,6 +111,17 @@ if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif env.bool("DATABASE_POOL", default=True):
+    # Under ASGI every request runs in a thread of its own, so a persistent connection is never reused
+    # (CONN_MAX_AGE only piles them up): a pool per process bounds the connections and skips the connect.
+    # Django requires CONN_MAX_AGE=0 with it; the health check replaces a connection a PostgreSQL restart killed.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3.0),  # then a page fails rather than hangs
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -127,6 +138,8 @@ CACHES["default"]["BACKEND"] = {
     "django.core.cache.backends.redis.RedisCache": "drillquiz.metrics.TimedRedisCache",
     "django.core.cache.backends.filebased.FileBasedCache": "drillquiz.metrics.TimedFileBasedCache",
 }.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
+# How long the rendered questions of an exam or result page stay cached (quiz.page_blocks); 0: not cached.
+PAGE_BLOCKS_CACHE_SECONDS = env.int("PAGE_BLOCKS_CACHE_SECONDS", default=3600)
 # Live notifications go through Redis pub/sub (by default the cache's Redis server); without Redis each
 # web process polls the database for all its open streams at once.
 _cache_url = env.str("CACHE_URL", default="")

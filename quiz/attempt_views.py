@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from drillquiz.http import AuthenticatedRequest
-from quiz import attempts
+from quiz import attempts, page_blocks
 from quiz.attempts import Entry
 from quiz.forms import AnswerForm, AttemptForm, ChoiceInputs, FlagForm, QuestionIdForm, StartForm, submitted_ids
 from quiz.models import Attempt, Exam
-from quiz.views import exam_content, localize
+from quiz.page_blocks import Blocks
+from quiz.translation.service import PageTranslation
+from quiz.views import exam_content, localize, page_language
 
 
 def published_exam(slug: str) -> Exam:
@@ -89,8 +92,7 @@ def take_attempt(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     if attempts.finish_if_expired(attempt):
         messages.error(request, _("The time limit is over. Your attempt was scored as it stood."))
         return to_result(attempt)
-    entries = attempts.entries(attempt)
-    return render_exam(request, attempt, entries, AttemptForm([entry.question for entry in entries]))
+    return render_exam(request, attempt)
 
 
 # --- Practice: one question at a time, its feedback at once.
@@ -154,16 +156,9 @@ def practice_url(attempt: Attempt, number: int) -> str:
 # --- Exam: every question on one page, saved as the learner goes, submitted at the end.
 
 
-def render_exam(
-    request: HttpRequest,
-    attempt: Attempt,
-    entries: list[Entry],
-    form: AttemptForm,
-    status: int = 200,
-    incomplete: bool = False,
-    error: str = "",
-) -> HttpResponse:
-    """The exam page; a bound form shows what was sent (with its errors), an unbound one what is saved."""
+def exam_rows(entries: list[Entry], form: AttemptForm | None) -> list[tuple[Entry, ChoiceInputs, bool]]:
+    """(entry, its inputs, flagged) per question: a bound form shows what was sent, else what is saved."""
+    form = form or AttemptForm([entry.question for entry in entries])
     if form.is_bound:
         flagged = set(form.cleaned_data.get("flagged") or [])
         if "flagged" in form.errors:
@@ -175,17 +170,52 @@ def render_exam(
         field = form[f"q{entry.question.pk}"]
         ticked = submitted_ids(entry.question, field) if form.is_bound else set(entry.selected)
         rows.append((entry, ChoiceInputs(entry.question, field, ticked), entry.question.pk in flagged))
+    return rows
+
+
+def exam_blocks(attempt: Attempt, rows: list[tuple[Entry, ChoiceInputs, bool]]) -> dict[str, str]:
+    context = {"attempt": attempt, "rows": rows}
+    return {name: render_to_string(f"quiz/_exam_{name}.html", context) for name in ("nav", "questions")}
+
+
+def render_exam(
+    request: HttpRequest,
+    attempt: Attempt,
+    form: AttemptForm | None = None,  # bound: the submitted answers
+    status: int = 200,
+    incomplete: bool = False,
+    error: str = "",
+) -> HttpResponse:
+    """The exam page; a (bound) form shows what was sent with its errors, else the page shows what is
+    saved, its question blocks from the cache when nothing they show has changed (quiz.page_blocks)."""
+    answers = attempts.answer_states(attempt)
+    entries = attempts.entries(attempt) if incomplete or form is not None else None
+
+    def draw() -> tuple[dict[str, str], PageTranslation]:
+        drawn = entries if entries is not None else attempts.entries(attempt)
+        translation = localize(exam_content(attempt.exam, [entry.question for entry in drawn]))
+        return exam_blocks(attempt, exam_rows(drawn, None)), translation
+
+    if form is not None and entries is not None:  # what was sent, with its errors: drawn for this request alone
+        translation = localize(exam_content(attempt.exam, [entry.question for entry in entries]))
+        rows = exam_rows(entries, form)
+        blocks = Blocks(attempt.exam.title, translation.label, exam_blocks(attempt, rows))
+        answered = sum(1 for _entry, inputs, _flag in rows if inputs.ticked)
+    else:
+        blocks, translation = page_blocks.blocks("exam", attempt, answers, page_language(), draw)
+        answered = sum(1 for answer in answers.values() if answer.selected)
     seconds = attempts.seconds_left(attempt, timezone.now())
     context = {
         "attempt": attempt,
         "form": form,
-        "rows": rows,
-        "answered": sum(1 for entry, inputs, _flag in rows if inputs.ticked),
-        "unanswered": [entry for entry in entries if not entry.answered] if incomplete else [],
+        "blocks": blocks.html,
+        "total": len(answers),
+        "answered": answered,
+        "unanswered": [entry for entry in entries or [] if not entry.answered] if incomplete else [],
         "error": error,
         "seconds_left": seconds,
         "time_left": None if seconds is None else attempts.clock(timedelta(seconds=seconds)),
-        "page_translation": localize(exam_content(attempt.exam, [entry.question for entry in entries])),
+        "page_translation": translation,
     }
     return render(request, "quiz/take.html", context, status=status)
 
@@ -193,7 +223,7 @@ def render_exam(
 def submit_exam(request: AuthenticatedRequest[User], attempt: Attempt, entries: list[Entry]) -> HttpResponse:
     form = AttemptForm([entry.question for entry in entries], request.POST)
     if not form.is_valid():
-        return render_exam(request, attempt, entries, form, status=400)
+        return render_exam(request, attempt, form, status=400)
     try:
         finished = attempts.submit_exam(attempt, form.questions, form.selections(), form.flagged())
     except attempts.AttemptFinished:
@@ -206,8 +236,7 @@ def submit_exam(request: AuthenticatedRequest[User], attempt: Attempt, entries: 
         return to_result(attempt)
     if finished:
         return to_result(attempt)
-    entries = attempts.entries(attempt)
-    return render_exam(request, attempt, entries, AttemptForm(form.questions), status=400, incomplete=True)
+    return render_exam(request, attempt, status=400, incomplete=True)
 
 
 # --- One answer, one flag.
@@ -229,9 +258,7 @@ def refused(request: AuthenticatedRequest[User], attempt: Attempt, message: str,
         return to_result(attempt)
     if attempt.mode == Attempt.Mode.PRACTICE:
         return render(request, "quiz/attempt_refused.html", {"attempt": attempt, "message": message}, status=status)
-    entries = attempts.entries(attempt)
-    form = AttemptForm([entry.question for entry in entries])
-    return render_exam(request, attempt, entries, form, status=status, error=message)
+    return render_exam(request, attempt, status=status, error=message)
 
 
 def not_in_attempt() -> str:
@@ -304,14 +331,23 @@ def flag_question(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
 @login_required
 def attempt_result(request: AuthenticatedRequest[User], pk: int) -> HttpResponse:
     attempt = own_attempt(request, pk, finished__isnull=False)
-    entries = attempts.entries(attempt)
+    answers = attempts.answer_states(attempt)
+
+    def draw() -> tuple[dict[str, str], PageTranslation]:
+        entries = attempts.entries(attempt)
+        translation = localize(exam_content(attempt.exam, [entry.question for entry in entries]))
+        context = {"entries": entries}
+        html: dict[str, str] = {n: render_to_string(f"quiz/_result_{n}.html", context) for n in ("grid", "questions")}
+        return html, translation
+
+    blocks, translation = page_blocks.blocks("result", attempt, answers, page_language(), draw)
     context = {
         "attempt": attempt,
-        "entries": entries,
-        "missed": sum(not entry.correct for entry in entries),
+        "blocks": blocks.html,
+        "missed": sum(not answer.is_correct for answer in answers.values()),
         "time_taken": attempts.clock(attempt.time_taken),  # type: ignore[arg-type]
         "timed_out": attempt.deadline is not None and attempt.finished >= attempt.deadline,  # type: ignore[operator]
-        "page_translation": localize(exam_content(attempt.exam, [entry.question for entry in entries])),
+        "page_translation": translation,
     }
     return render(request, "quiz/result.html", context)
 

@@ -140,6 +140,31 @@ def entries(attempt: Attempt) -> list[Entry]:
     ]
 
 
+@dataclass(frozen=True)
+class AnswerState:
+    """One answer as it stands: the chosen choices' ids (sorted), the flag and the verdict (None: unanswered)."""
+
+    selected: tuple[int, ...]
+    flagged: bool
+    is_correct: bool | None
+
+
+def answer_states(attempt: Attempt) -> dict[int, AnswerState]:
+    """Every answer of the attempt by question id, in one query and without a model instance."""
+    rows = Answer.objects.filter(attempt=attempt).values_list("question_id", "flagged", "is_correct", "choices")
+    chosen: dict[int, list[int]] = {}
+    verdicts: dict[int, tuple[bool, bool | None]] = {}
+    for question_id, flagged, is_correct, choice_id in rows:
+        verdicts[question_id] = (flagged, is_correct)
+        chosen.setdefault(question_id, [])
+        if choice_id is not None:
+            chosen[question_id].append(choice_id)
+    return {
+        question_id: AnswerState(tuple(sorted(chosen[question_id])), flagged, is_correct)
+        for question_id, (flagged, is_correct) in verdicts.items()
+    }
+
+
 def question_of(attempt: Attempt, question_id: int) -> Question:
     """One question of the attempt with its choices in the attempt's order; NotInAttempt otherwise."""
     question = questions_of(attempt).filter(pk=question_id).first()

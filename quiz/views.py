@@ -26,9 +26,13 @@ logger = logging.getLogger(__name__)
 EXAMS_PER_PAGE = 10
 
 
+def page_language() -> str:
+    return get_supported_language_variant(get_language())
+
+
 def localize(*groups: tuple[str, Iterable[Model]]) -> PageTranslation:
     """Show (source language, objects) groups in the page's language; see quiz.translation.service."""
-    return translation_service.localize(get_supported_language_variant(get_language()), groups)
+    return translation_service.localize(page_language(), groups)
 
 
 def exam_content(exam: Exam, questions: Iterable[Question]) -> tuple[str, list[Model]]:

@@ -93,6 +93,16 @@ def postgres_bin_dir() -> Path:
     return Path(initdb).parent
 
 
+def drop_connections() -> None:
+    """Close this process's connections and its connection pool, which keeps connecting to the server it
+    was made for: the next query connects to the server the settings name now."""
+    for connection in connections.all():
+        connection.close()
+        close_pool = getattr(connection, "close_pool", None)  # PostgreSQL's backend only
+        if close_pool is not None and connection.settings_dict.get("OPTIONS", {}).get("pool"):
+            close_pool()
+
+
 class PrivatePostgres:
     """A PostgreSQL cluster of its own (initdb into a temporary folder, pg_ctl on a free port), which a
     test may stop and start without touching the machine's shared server and the other runs on it."""
@@ -129,7 +139,7 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         self.run("pg_ctl", "--pgdata", str(self.data), "--mode", "fast", "-w", "stop")
-        connections.close_all()  # this process's connections died with the server
+        drop_connections()  # this process's connections died with the server
 
     def running(self) -> bool:
         status = [*self.as_owner, str(self.bin_dir / "pg_ctl"), "--pgdata", str(self.data), "status"]
@@ -159,12 +169,12 @@ def private_postgres(transactional_db: None) -> Iterator[PrivatePostgres]:
     try:
         server.create()
         server.run("createdb", "--host", "127.0.0.1", "--port", str(server.port), "-U", "postgres", database["NAME"])
-        connections.close_all()
+        drop_connections()
         database.update(HOST="127.0.0.1", PORT=str(server.port), USER="postgres", PASSWORD="")
         call_command("migrate", verbosity=0)
         yield server
     finally:
-        connections.close_all()
+        drop_connections()
         database.update(shared)
         server.remove()
 

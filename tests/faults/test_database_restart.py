@@ -18,7 +18,7 @@ from accounts.tasks import send_welcome_email
 from drillquiz.celery import DATABASE_MAX_RETRIES, app
 from tests.conftest import MailServer
 from tests.factories import make_user
-from tests.faults.conftest import PrivatePostgres, PrivateRedis
+from tests.faults.conftest import PrivatePostgres, PrivateRedis, drop_connections
 from tests.processes import WebServer, free_port, wait_until, worker_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,13 +85,13 @@ def test_a_task_that_loses_the_database_mid_body_is_retried_with_back_off() -> N
     task_retry.connect(count, weak=False)
     database = connections["default"]
     port = database.settings_dict["PORT"]
-    database.close()
+    drop_connections()
     database.settings_dict["PORT"] = free_port()  # nothing listens there: the connection is refused
     try:
         # Run eagerly, the retries follow at once instead of after their waits.
         result = send_welcome_email.apply(args=(learner.pk,))
     finally:
-        database.close()
+        drop_connections()
         database.settings_dict["PORT"] = port
         task_retry.disconnect(count)
 
