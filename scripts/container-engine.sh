@@ -4,6 +4,7 @@
 # image_tests/ stays engine-neutral.
 #
 #   scripts/container-engine.sh build TAG    build the Dockerfile into TAG
+#   scripts/container-engine.sh base         only make sure the Dockerfile's base image is in local storage
 #   scripts/container-engine.sh ARGS...      the engine's own command: run, exec, logs, inspect, rm...
 #
 # Docker when a Docker engine answers (`docker info`). Otherwise rootful podman from Debian, set up as
@@ -138,10 +139,10 @@ EOF
   ln -s python3 "$rootfs/usr/local/bin/python"
   cp -a "$STANDIN_PYTHON"/lib/libpython3* "$rootfs/usr/local/lib/"
   cp -a "$STANDIN_PYTHON/include/python3.11" "$rootfs/usr/local/include/"
-  tar -C "$STANDIN_PYTHON/lib" -c python3.11 \
+  tar -C "$STANDIN_PYTHON/lib" -c \
     --exclude='python3.11/site-packages/*' --exclude=test --exclude=tests --exclude=idle_test \
     --exclude=tkinter --exclude=idlelib --exclude=turtledemo --exclude='_tkinter*' \
-    --exclude=__pycache__ --exclude='libpython*.a' | tar -C "$rootfs/usr/local/lib" -x
+    --exclude=__pycache__ --exclude='libpython*.a' python3.11 | tar -C "$rootfs/usr/local/lib" -x
   chroot "$rootfs" /sbin/ldconfig
   chroot "$rootfs" /usr/local/bin/python3 -m ensurepip --default-pip >/dev/null
   chroot "$rootfs" /usr/local/bin/python3 -m compileall -q /usr/local/lib/python3.11 >/dev/null || true
@@ -156,14 +157,20 @@ EOF
     - "$image" >/dev/null
 }
 
+# The Dockerfile's base image (ARG PYTHON_IMAGE) as podman names it in local storage, made when missing.
+ensure_base() {
+  local base
+  base=$(sed -n 's/^ARG PYTHON_IMAGE=//p' "$ROOT/Dockerfile")
+  [[ -n $base ]] || die "the Dockerfile has no ARG PYTHON_IMAGE=..."
+  "${ENGINE[@]}" image exists "localhost/$base" || make_standin_base "localhost/$base"
+  echo "localhost/$base"
+}
+
 build() {
-  local tag=$1 base options=()
+  local tag=$1 options=()
   if [[ ${ENGINE[0]} == podman ]]; then
-    base=$(sed -n 's/^ARG PYTHON_IMAGE=//p' "$ROOT/Dockerfile")
-    [[ -n $base ]] || die "the Dockerfile has no ARG PYTHON_IMAGE=..."
-    "${ENGINE[@]}" image exists "localhost/$base" || make_standin_base "localhost/$base"
     # --format docker: the OCI format has no HEALTHCHECK, and podman would drop it.
-    options=(--pull=never --format docker --build-arg PYTHON_IMAGE="localhost/$base")
+    options=(--pull=never --format docker --build-arg PYTHON_IMAGE="$(ensure_base)")
   fi
   write_pip_conf >"$STATE/pip.conf"
   "${ENGINE[@]}" build "${options[@]}" --network host --tag "$tag" \
@@ -173,6 +180,8 @@ build() {
 if [[ ${1:-} == build ]]; then
   [[ $# == 2 ]] || die "usage: scripts/container-engine.sh build TAG"
   build "$2"
+elif [[ ${1:-} == base ]]; then
+  [[ ${ENGINE[0]} == docker ]] || ensure_base >/dev/null
 else
   exec "${ENGINE[@]}" "$@"
 fi
