@@ -79,7 +79,7 @@ write_pip_conf() {
   local name value
   echo "[global]"
   for name in index-url extra-index-url trusted-host timeout default-timeout proxy; do
-    value=$(pip_setting "$name" | tr ' ' '\n' | grep -v -e '^file:' -e '^/' | paste -sd' ')
+    value=$(pip_setting "$name" | tr ' ' '\n' | { grep -v -e '^file:' -e '^/' || true; } | paste -sd' ')
     [[ -n $value ]] && echo "$name = $value"
   done
   echo "cert = /run/secrets/ca-certificates"
