@@ -182,7 +182,7 @@ def container_env(spec: Object, secret_values: dict[str, dict[str, str]], local:
 
 
 def run_options(name: str, spec: Object, env: dict[str, str]) -> list[str]:
-    """`run` options for a container of the pod: k8s' securityContext, an emptyDir as tmpfs; no --user."""
+    """`run` options for a container of the pod: its securityContext and volumes; no --user (the image's)."""
     assert spec["securityContext"]["readOnlyRootFilesystem"] is True
     assert spec["securityContext"]["capabilities"]["drop"] == ["ALL"]
     env_file = LOGS / f"{RUN}-{name}.env"
@@ -190,8 +190,10 @@ def run_options(name: str, spec: Object, env: dict[str, str]) -> list[str]:
     env_file.chmod(0o600)
     options = ["--name", f"{RUN}-{name}", "--hostname", f"{RUN}-{name}", "--network", "host"]
     options += ["--env-file", str(env_file), "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
+    # Each volume as a tmpfs the pod's user can write: an emptyDir is mode 1777, and the kubelet gives a
+    # claimed volume to the pod's fsGroup (podman's --tmpfs takes no gid).
     for mount in spec.get("volumeMounts", []):
-        options += ["--tmpfs", mount["mountPath"]]
+        options += ["--tmpfs", f"{mount['mountPath']}:mode=1777"]
     return options
 
 
