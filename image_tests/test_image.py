@@ -181,7 +181,7 @@ def container_env(spec: Object, secret_values: dict[str, dict[str, str]], local:
     return {**env, **local}
 
 
-def run_options(name: str, spec: Object, env: dict[str, str]) -> list[str]:
+def run_options(name: str, pod: Object, spec: Object, env: dict[str, str]) -> list[str]:
     """`run` options for a container of the pod: its securityContext and volumes; no --user (the image's)."""
     assert spec["securityContext"]["readOnlyRootFilesystem"] is True
     assert spec["securityContext"]["capabilities"]["drop"] == ["ALL"]
@@ -190,10 +190,12 @@ def run_options(name: str, spec: Object, env: dict[str, str]) -> list[str]:
     env_file.chmod(0o600)
     options = ["--name", f"{RUN}-{name}", "--hostname", f"{RUN}-{name}", "--network", "host"]
     options += ["--env-file", str(env_file), "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
-    # Each volume as a tmpfs the pod's user can write: an emptyDir is mode 1777, and the kubelet gives a
-    # claimed volume to the pod's fsGroup (podman's --tmpfs takes no gid).
+    # An emptyDir as a tmpfs; a claimed volume as an anonymous volume, which starts with the image's folder
+    # (owned by the app user, as the kubelet's fsGroup makes a claim) and goes with the container.
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
     for mount in spec.get("volumeMounts", []):
-        options += ["--tmpfs", f"{mount['mountPath']}:mode=1777"]
+        kind = "--tmpfs" if "emptyDir" in volumes[mount["name"]] else "--volume"
+        options += [kind, mount["mountPath"]]
     return options
 
 
@@ -244,7 +246,13 @@ def stack(image: str) -> Iterator[Stack]:
         job = container(of_kind("prod", "Job")["migrate"])
         names.append(f"{RUN}-migrate")
         env = container_env(job, secret_values, local)
-        result = engine("run", *run_options("migrate", job, env), image, *job["args"], timeout=300)
+        result = engine(
+            "run",
+            *run_options("migrate", pod_spec(of_kind("prod", "Job")["migrate"]), job, env),
+            image,
+            *job["args"],
+            timeout=300,
+        )
         assert result.returncode == 0, f"the migrate Job failed:\n{result.stdout}{result.stderr}"
         for name, workload in drillquiz_deployments("prod").items():
             # As the kubelet does: each init container runs to completion first.
@@ -252,18 +260,20 @@ def stack(image: str) -> Iterator[Stack]:
                 init_name = f"{name}-{init['name']}"
                 names.append(f"{RUN}-{init_name}")
                 env = container_env(init, secret_values, local)
-                result = engine("run", *run_options(init_name, init, env), image, *init["args"], timeout=120)
+                result = engine(
+                    "run", *run_options(init_name, pod_spec(workload), init, env), image, *init["args"], timeout=120
+                )
                 assert result.returncode == 0, f"{init_name} failed:\n{result.stdout}{result.stderr}"
             spec = container(workload)
             env = container_env(spec, secret_values, local)
             names.append(f"{RUN}-{name}")
-            result = engine("run", "--detach", *run_options(name, spec, env), image, *spec["args"])
+            result = engine("run", "--detach", *run_options(name, pod_spec(workload), spec, env), image, *spec["args"])
             assert result.returncode == 0, f"{name} did not start:\n{result.stdout}{result.stderr}"
             stack.started[name] = Started(name, workload, env)
         yield stack
     finally:
         if names:
-            engine("rm", "--force", "--time", "5", *names, timeout=180)
+            engine("rm", "--force", "--volumes", "--time", "5", *names, timeout=180)
         smtp.stop()
         with maintenance_connection(database_url) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
