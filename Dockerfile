@@ -7,10 +7,21 @@ ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
-RUN python -m venv /opt/venv
+# binutils for strip: the wheels' shared libraries carry symbols no process needs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends binutils \
+    && rm -rf /var/lib/apt/lists/*
+# The base image's pip installs into the venv, so the venv itself has no pip or setuptools.
+RUN python -m venv --without-pip /opt/venv
 COPY requirements.txt /tmp/requirements.txt
 # requirements.txt pins every package (pip freeze), so --no-deps lets nothing unpinned in.
-RUN /opt/venv/bin/pip install --no-deps -r /tmp/requirements.txt
+# A build machine that needs its own pip settings or CA bundle to reach the package index passes them
+# as the secrets pip.conf and ca-certificates (scripts/container-engine.sh does); no layer keeps them.
+RUN --mount=type=secret,id=pip.conf,target=/etc/pip.conf \
+    --mount=type=secret,id=ca-certificates \
+    python -m pip --python /opt/venv/bin/python install --no-deps -r /tmp/requirements.txt \
+    && find /opt/venv -depth -type d -name tests -exec rm -rf {} + \
+    && find /opt/venv -name '*.so' -exec strip --strip-unneeded {} +
 WORKDIR /app
 COPY . .
 # Static files and message catalogues are built into the image: no process writes them at run time.

@@ -10,7 +10,13 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/drillquiz \
 	CACHE_URL=redis://127.0.0.1:6379/1 \
 	RABBITMQ_TEST_URL=amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: run test test-fast lint format bench clean
+# `make image-test` (image_tests/): the image built and each process started from it, on a database and
+# Redis databases of its own.
+IMAGE_TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/drillquiz_image \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/4 \
+	CACHE_URL=redis://127.0.0.1:6379/7
+
+.PHONY: run test test-fast image-test lint format bench clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +67,14 @@ test-fast: $(VENV)/.dev
 	$(BIN)/pybabel compile --domain django --directory locale
 	DATABASE_URL=sqlite://:memory: CACHE_URL=locmemcache:// CELERY_BROKER_URL=memory:// \
 		RABBITMQ_TEST_URL=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest -m unit $(ARGS)
+
+# The Dockerfile built (Docker, or podman where no Docker engine answers: scripts/container-engine.sh)
+# and migrate, web, worker, beat, Flower and the exporter started from it; not part of `make test`.
+# A .venv older than the requirements (a clone beside a linked one) is used as it is.
+image-test:
+	test -x $(BIN)/pytest || $(MAKE) $(VENV)/.dev
+	scripts/ensure-services.sh
+	$(IMAGE_TEST_ENV) $(BIN)/pytest image_tests $(ARGS)
 
 # Benchmarks: not part of `make test`; figures go to BENCHMARKS.md with the command and date.
 bench: $(VENV)/.dev
