@@ -111,9 +111,7 @@ if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif env.bool(
-    "DATABASE_POOL", default=False
-):  # opt-in until the pool works with the test suite's in-process worker (it hangs there)
+elif env.bool("DATABASE_POOL", default=False):  # on by default in the web process: drillquiz/asgi.py
     # Under ASGI every request runs in a thread of its own, so a persistent connection is never reused
     # (CONN_MAX_AGE only piles them up): a pool per process bounds the connections and skips the connect.
     # Django requires CONN_MAX_AGE=0 with it; the health check replaces a connection a PostgreSQL restart killed.
