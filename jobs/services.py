@@ -58,8 +58,9 @@ def check_task_name(task_name: str) -> None:
 @cache
 def registered_tasks() -> frozenset[str]:
     """The names of our tasks. A web process imports no tasks module by itself: import them once
-    here, as a worker does when it starts."""
-    current_app.loader.import_default_modules()
+    here. Forced discovery only imports each app's tasks module; the loader's import_default_modules
+    would also run Celery's Django fixup, whose django.setup() configures logging again mid-request."""
+    current_app.autodiscover_tasks(force=True)
     return frozenset(current_app.tasks)
 
 

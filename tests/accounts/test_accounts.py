@@ -1,11 +1,13 @@
 """Sign up, log in, profile, language, password reset."""
 
 import re
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import User
@@ -176,3 +178,11 @@ def test_a_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(c
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("username", ["", "two words", "x" * 151, "\udcff"])
+def test_create_local_admin_refuses_a_user_name_that_cannot_be_one(db: None, username: str) -> None:
+    with pytest.raises(CommandError, match="username"):
+        call_command("create_local_admin", "--username", username, stdout=StringIO())
+
+    assert not User.objects.exists()

@@ -271,6 +271,12 @@ def test_restore_refuses_a_tampered_file_and_the_live_database(backup_settings: 
         assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch_database]).fetchone() is None
 
 
+def test_restore_backup_refuses_a_target_no_database_or_file_can_be_named(db: None) -> None:
+    for into in ["", "\udcff", "a\nb"]:
+        with pytest.raises(CommandError, match="cannot name a database or a file"):
+            call_command("restore_backup", "1", "--into", into)
+
+
 def test_the_restore_drill_restores_the_newest_backup_compares_and_cleans_up(
     backup_settings: Path, slack_webhook: HTTPServer, celery_worker: object
 ) -> None:

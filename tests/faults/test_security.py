@@ -2,7 +2,7 @@
 no secret in logs, task records, Flower or error pages, and only JSON task messages are run.
 
 URLs are found by walking the resolver, so a new form or Admin page is covered without editing this
-file; a new path parameter or Admin model fails here until the cast below gives it a real row.
+file; a new path parameter or Admin model fails here until the sweeps' world (tests/sweep) gives it a real row.
 `manage.py check --deploy --fail-level WARNING` with production settings is checked in
 tests/drillquiz/test_settings.py and, with the production overlay's configuration, tests/deploy/test_settings.py.
 """
@@ -10,7 +10,6 @@ tests/drillquiz/test_settings.py and, with the production overlay's configuratio
 import base64
 import json
 import logging
-import re
 import secrets
 import sys
 import time
@@ -29,18 +28,9 @@ import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from celery.worker import WorkController
-from django.apps import apps
 from django.conf import settings
-from django.contrib import admin
-from django.contrib.auth.tokens import default_token_generator
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.views.debug import ExceptionReporter
 from django_celery_results.models import TaskResult
 from pytest_django import Settings
@@ -49,159 +39,19 @@ from pytest_httpserver import HTTPServer
 from accounts import services as account_services
 from accounts.models import User
 from accounts.tasks import send_welcome_email
-from backup.models import Backup
 from drillquiz.celery import app
 from jobs import services as job_services
-from jobs.models import TrackedJob
 from jobs.tasks import ping
 from notifications import services as notification_services
 from notifications import stream
 from notifications.models import Level, Notification
-from quiz import attempts
-from quiz.models import Exam, ReviewItem, Tag
 from tests.conftest import Inbox, MailServer, forget_broker_connections, sending_to
 from tests.deploy.test_processes import http_status
-from tests.factories import make_exam, make_records_admin_shows, make_user, wrong_answer
+from tests.factories import make_user
 from tests.notifications.test_stream import Stream
 from tests.processes import CELERY, WebServer, free_port, process_env, running, wait_until, worker_process
-
-# --- The cast: one real row of every model Admin shows, owned by a superuser who is also a learner.
-
-
-@dataclass
-class Cast:
-    root: User
-    exam: Exam
-    open_attempt_id: int
-    finished_attempt_id: int
-    review: ReviewItem
-    notification: Notification
-    job: TrackedJob
-    rows: dict[type[Model], Model]
-
-
-@pytest.fixture
-def cast(db: None) -> Cast:
-    root = make_user("root", is_staff=True, is_superuser=True)
-    exam = make_exam("python")
-    exam.tags.add(Tag.objects.create(name="Python", slug="python"))
-    finished = attempts.start_attempt(root, exam)
-    questions = list(attempts.questions_of(finished))
-    attempts.submit_exam(finished, questions, {q.pk: set(wrong_answer(q)) for q in questions}, flagged=set())
-    make_records_admin_shows(exam, root.username)
-    Backup.objects.create(
-        trigger="admin", status="succeeded", started=timezone.now(), engine="postgresql", file_name="db.dump"
-    )
-    cast = Cast(
-        root=root,
-        exam=exam,
-        open_attempt_id=attempts.start_attempt(root, exam).pk,
-        finished_attempt_id=finished.pk,
-        review=ReviewItem.objects.get(user=root, question=questions[0]),
-        notification=notification_services.notify_users([root.pk], Level.INFO, "Welcome")[0],
-        job=job_services.start_job(root, ping.name),
-        rows={},
-    )
-    for model in admin.site._registry:
-        row = model._default_manager.order_by("pk").first()
-        assert row is not None, f"no {model._meta.label} row for its Admin URLs: add one to the cast"
-        cast.rows[model] = row
-    return cast
-
-
-def database_state() -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, to show that a refused request changed nothing."""
-    return {
-        model._meta.label: list(model._default_manager.order_by("pk").values())
-        for model in apps.get_models(include_auto_created=True)
-    }
-
-
-# --- Every URL, with its path parameters filled in from the cast.
-
-
-@dataclass(frozen=True)
-class Route:
-    template: str  # as declared: "notifications/<int:pk>/read"
-    name: str  # namespaced: "notifications:read" (the template for an unnamed pattern)
-    view: Callable[..., Any]
-
-
-def walk(patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = "") -> Iterator[Route]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
-            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        else:
-            template = prefix + str(pattern.pattern)
-            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name or template
-            yield Route(template, name, pattern.callback)
-
-
-PARAMETER = re.compile(r"<(?:\w+:)?(?P<name>\w+)>|\(\?P<(?P<group>\w+)>[^)]*\)")
-ADMIN_CATCH_ALL = "admin/(?P<url>.*)$"
-
-
-def admin_model(template: str) -> type[Model] | None:
-    for model in admin.site._registry:
-        if template.startswith(f"admin/{model._meta.app_label}/{model._meta.model_name}/"):
-            return model
-    return None
-
-
-def parameters(route: Route, cast: Cast) -> dict[str, object]:
-    """Real values for the route's path parameters: rows the logged-in superuser owns or may edit."""
-    model = admin_model(route.template)
-    if model is not None:
-        pk = cast.rows[model].pk
-        return {"object_id": pk, "pk": pk, "id": pk}
-    reset_token = default_token_generator.make_token(cast.root)
-    by_name: dict[str, dict[str, object]] = {
-        "admin:view_on_site": {
-            "content_type_id": ContentType.objects.get_for_model(Exam).pk,
-            "object_id": cast.exam.pk,
-        },
-        "admin:app_list": {"app_label": "quiz"},
-        ADMIN_CATCH_ALL: {"url": "no-such-page/"},
-        "accounts:unsubscribe": {"token": urlsplit(account_services.unsubscribe_url(cast.root)).path.split("/")[-2]},
-        "accounts:password_reset_confirm": {
-            "uidb64": urlsafe_base64_encode(force_bytes(cast.root.pk)),
-            "token": reset_token,
-        },
-        "jobs:status": {"task_id": cast.job.task_id},
-        "notifications:read": {"pk": cast.notification.pk},
-        "quiz:exam-detail": {"slug": cast.exam.slug},
-        "quiz:start": {"slug": cast.exam.slug},
-        "quiz:take": {"pk": cast.open_attempt_id},
-        "quiz:answer": {"pk": cast.open_attempt_id},
-        "quiz:flag": {"pk": cast.open_attempt_id},
-        "quiz:result": {"pk": cast.finished_attempt_id},
-        "quiz:retake": {"pk": cast.finished_attempt_id},
-        "quiz:grade-review": {"pk": cast.review.pk},
-        "quiz:check-review": {"pk": cast.review.pk},
-    }
-    return by_name.get(route.name, {})
-
-
-def url_of(route: Route, cast: Cast) -> str:
-    values = parameters(route, cast)
-    template = route.template.replace("^", "").replace("$", "")
-    missing = {m["name"] or m["group"] for m in PARAMETER.finditer(template)} - set(values)
-    assert not missing, f"{route.template}: give {missing} a real value in parameters()"
-    url = "/" + PARAMETER.sub(lambda m: str(values[m["name"] or m["group"]]), template).replace("\\", "")
-    # Admin builds new view functions on each get_urls(): compare the routes, not the functions.
-    reached = resolve(url).route.replace("^", "")
-    assert reached == route.template.replace("^", ""), f"{url} reaches {reached}, not {route.template}"
-    return url
-
-
-def all_routes() -> list[Route]:
-    return list(walk(get_resolver().url_patterns))
-
-
-def admin_routes() -> list[Route]:
-    return list(walk(admin.site.get_urls(), "admin/", "admin"))
-
+from tests.sweep.routes import admin_routes, all_routes, url_of
+from tests.sweep.world import World, database_state
 
 # --- CSRF
 
@@ -214,16 +64,17 @@ CSRF_EXEMPT = {
 }
 
 
-def test_every_url_refuses_a_post_without_the_csrf_token_and_changes_nothing(cast: Cast) -> None:
+def test_every_url_refuses_a_post_without_the_csrf_token_and_changes_nothing(world: World) -> None:
+    assert world.staff is not None
     client = Client(enforce_csrf_checks=True)
-    client.force_login(cast.root)
+    client.force_login(world.staff)
     exempt = {route.name for route in all_routes() if getattr(route.view, "csrf_exempt", False)}
     checked, problems = 0, []
 
     for route in all_routes():
         if route.name in CSRF_EXEMPT:
             continue
-        url = url_of(route, cast)
+        url = url_of(route, world)
         before = database_state()
         response = client.post(url, {"title": "changed", "language": "en", "action": "delete_selected"})
         checked += 1
@@ -237,26 +88,27 @@ def test_every_url_refuses_a_post_without_the_csrf_token_and_changes_nothing(cas
     assert checked > 100  # every Admin page and every page of ours
 
 
-def test_the_same_post_with_the_token_goes_through(cast: Cast) -> None:
+def test_the_same_post_with_the_token_goes_through(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(cast.root)
+    client.force_login(world.learner)
     client.get("/notifications/")
+    assert Notification.objects.filter(user=world.learner, read=False).exists()
 
     response = client.post("/notifications/read-all", {"csrfmiddlewaretoken": client.cookies["csrftoken"].value})
 
     assert response.status_code == 302
-    assert not Notification.objects.filter(user=cast.root, read=False).exists()
+    assert not Notification.objects.filter(user=world.learner, read=False).exists()
 
 
 # --- Admin and Flower refuse strangers
 
 
-def test_every_admin_url_refuses_anonymous_visitors(client: Client, cast: Cast) -> None:
+def test_every_admin_url_refuses_anonymous_visitors(client: Client, world: World) -> None:
     routes = admin_routes()
     problems = []
 
     for route in routes:
-        url = url_of(route, cast)
+        url = url_of(route, world)
         for method in (client.get, client.post):
             response = method(url)
             location = response.get("Location", "")

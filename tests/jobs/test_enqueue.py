@@ -1,11 +1,15 @@
 """Jobs are enqueued by task name: a name no worker runs fails at once, before anything is written."""
 
+import subprocess
+import sys
+
 import pytest
 from django.db import transaction
 
 from jobs.models import OutboxMessage, TrackedJob
 from jobs.services import UnknownTask, enqueue, start_job
 from tests.factories import make_user
+from tests.processes import ROOT, process_env
 
 
 def test_a_job_for_a_registered_and_routed_task_is_recorded(db: None) -> None:
@@ -36,3 +40,29 @@ def test_a_job_started_for_a_misspelt_task_leaves_no_tracked_job(db: None) -> No
 
     assert not TrackedJob.objects.exists()
     assert not OutboxMessage.objects.exists()
+
+
+# A fresh process, as a web process is before its first enqueue: it has imported no tasks module.
+FIRST_CHECK_IN_A_FRESH_PROCESS = """
+import logging, django
+django.setup()
+marker = logging.NullHandler()
+logging.getLogger().addHandler(marker)
+from jobs.services import check_task_name
+check_task_name("accounts.tasks.send_welcome_email")
+print(marker in logging.getLogger().handlers)
+"""
+
+
+def test_the_first_task_name_check_finds_the_tasks_and_leaves_logging_alone() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_CHECK_IN_A_FRESH_PROCESS],
+        cwd=ROOT,
+        env=process_env(DJANGO_SETTINGS_MODULE="drillquiz.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "True\n"

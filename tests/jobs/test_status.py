@@ -90,3 +90,15 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(client: Client, 
     assert list(TrackedJob.objects.values_list("task_id", flat=True)) == [committed.task_id]
     pings = TaskResult.objects.filter(task_name="jobs.tasks.ping")
     assert list(pings.values_list("task_id", flat=True)) == [str(committed.task_id)]
+
+
+def test_the_json_api_answers_a_wrong_method_in_json(client: Client, learner: User) -> None:
+    job = services.start_job(learner, ping.name)
+    client.force_login(learner)
+
+    start = client.get("/jobs/ping/")
+    status = client.post(f"/jobs/{job.task_id}/")
+
+    assert (start.status_code, status.status_code) == (405, 405)
+    assert start.json()["error"] and status.json()["error"]
+    assert (start["Allow"], status["Allow"]) == ("POST", "GET")

@@ -13,11 +13,12 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
 from django.http import StreamingHttpResponse
-from django.test import AsyncClient, Client
+from django.test import AsyncClient, Client, RequestFactory
 
 from accounts.models import User
 from notifications import services, stream
 from notifications.models import Level, Notification
+from notifications.views import last_event_id
 from tests.factories import make_user
 from tests.processes import WebServer
 
@@ -270,3 +271,11 @@ def test_a_reconnect_replays_more_than_one_query_of_missed_notifications(
     titles = [streams[0].next()[1]["title"] for _ in range(missed)]
     assert titles == [f"missed {n}" for n in range(missed)]
     assert streams[0].nothing_within(0.5)
+
+
+@pytest.mark.parametrize("header", ["²", "9" * 5000, "-1", "12abc"])
+def test_a_last_event_id_that_is_not_a_plain_id_replays_from_the_start(header: str) -> None:
+    request = RequestFactory().get("/notifications/stream", headers={"Last-Event-ID": header})
+
+    assert last_event_id(request) == 0
+    assert last_event_id(RequestFactory().get("/notifications/stream", headers={"Last-Event-ID": "42"})) == 42

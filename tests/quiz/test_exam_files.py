@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import User
@@ -174,6 +174,12 @@ def test_a_file_with_bad_translations_names_the_place_and_writes_nothing(db: Non
             with_question(1, choices=[{"text": "a", "correct": "yes"}, {"text": "b"}]),
             "questions[1].choices[0].correct: must be true or false",
         ),
+        # What PostgreSQL cannot store, or a pattern's $ would let through before a newline.
+        ({**VALID, "title": "a\x00b"}, "title: must not contain NUL"),
+        ({**VALID, "description": "\ud800"}, "description: must not contain NUL characters or unpaired surrogates"),
+        ({**VALID, "slug": "x" * 80 + "\n"}, "slug: 1 to 80"),
+        ({**VALID, "slug": "ok\n"}, "slug: 1 to 80"),
+        ({**VALID, "tags": ["python\n"]}, "tags: a list of tag slugs"),
     ],
 )
 def test_a_bad_file_names_each_problem_and_writes_nothing(db: None, data: Any, error: str) -> None:
@@ -249,6 +255,12 @@ def test_the_export_command_prints_the_file_and_refuses_unknown_exams() -> None:
     assert json.loads(export("export-me").stdout) == json.loads(by_id.stdout)
     assert unknown.returncode == 1
     assert unknown.stderr == "CommandError: no exam with id or slug 'no-such-exam'\n"
+
+
+def test_export_exam_of_a_number_that_is_no_id_says_so(db: None) -> None:
+    for garbage_id in ["²", "9" * 5000, "\udcff"]:  # the last: a byte that is not UTF-8, as Python reads argv
+        with pytest.raises(CommandError, match="no exam with id or slug"):
+            call_command("export_exam", garbage_id)
 
 
 def test_an_editor_imports_an_exam_in_admin(client: Client, editor: User) -> None:

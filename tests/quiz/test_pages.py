@@ -58,3 +58,7 @@ def test_korean_ui_text_comes_from_the_catalogue(client: Client, catalogue: None
 
     assert "시험" in page
     assert 'lang="ko"' in page
+
+
+def test_a_search_with_nul_searches_without_it(client: Client, catalogue: None) -> None:
+    assert titles(client, "?q=gener%00ators&tag=%00") == ["Python generators"]

@@ -180,6 +180,8 @@ def test_someone_elses_card_is_not_found(client: Client, learner: User, other_le
         {"answer": "RIGHT", "rating": "good"},
         {"answer": "RIGHT"},
         {"answer": "RIGHT", "rating": "3", "duration_ms": "-1"},
+        {"answer": "²", "rating": "²"},  # a digit to str.isdigit(), not to int()
+        {"answer": "9" * 5000, "rating": "9" * 5000},
     ],
 )
 def test_a_bad_rating_is_refused_and_nothing_is_written(client: Client, learner: User, exam: Exam, data: dict) -> None:

@@ -102,13 +102,15 @@ def test_a_choice_of_another_exam_is_refused(client: Client, learner: User, exam
     assert not Answer.objects.filter(is_correct__isnull=False).exists()
 
 
-def test_garbage_answers_are_refused(client: Client, learner: User, exam: Exam) -> None:
+# "²" passes str.isdigit() but not int(); 5,000 digits pass neither int()'s limit nor a bigint.
+@pytest.mark.parametrize("garbage", ["x'; DROP", "²", "9" * 5000])
+def test_garbage_answers_are_refused(client: Client, learner: User, exam: Exam, garbage: str) -> None:
     client.force_login(learner)
     attempt = start(client, exam)
     first = exam.questions.first()
     assert first is not None
 
-    response = client.post(f"/attempts/{attempt.pk}/", {**right_answers(exam), f"q{first.pk}": ["x'; DROP"]})
+    response = client.post(f"/attempts/{attempt.pk}/", {**right_answers(exam), f"q{first.pk}": [garbage]})
 
     assert response.status_code == 400
     assert not Answer.objects.filter(is_correct__isnull=False).exists()
