@@ -17,10 +17,11 @@ import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping, which
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
-from celery.contrib.testing.worker import start_worker
+from celery.contrib.testing.worker import TestWorkController, start_worker
 from celery.worker import WorkController
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from pytest_django import Settings
 from pytest_httpserver import HTTPServer
 
@@ -97,6 +98,17 @@ def other_learner(db: None) -> User:
     return make_user("other")
 
 
+class ThreadWorker(TestWorkController):
+    """Celery's test worker, closing its thread's database connections when it stops: they are the
+    thread's own, and would stay open after it (one per test, and the test database could not be dropped)."""
+
+    def start(self) -> None:
+        try:
+            super().start()
+        finally:
+            connections.close_all()
+
+
 @pytest.fixture
 def celery_worker(transactional_db: None) -> Iterator[WorkController]:
     """A real worker consuming every queue from Redis, in a thread of this process, for one test.
@@ -105,7 +117,9 @@ def celery_worker(transactional_db: None) -> Iterator[WorkController]:
     queues and stops before the database is flushed, so no job of one test runs in another.
     """
     app.control.purge()
-    with start_worker(app, pool="solo", loglevel="WARNING", perform_ping_check=True) as worker:
+    with start_worker(
+        app, pool="solo", loglevel="WARNING", perform_ping_check=True, WorkController=ThreadWorker
+    ) as worker:
         yield worker
 
 
