@@ -23,7 +23,7 @@ class ActiveLockoutFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: "admin.ModelAdmin[Lockout]") -> list[tuple[str, str]]:
         return [("active", "locked out now"), ("ended", "ended")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lockout]) -> QuerySet[Lockout]:

@@ -25,14 +25,14 @@ class SignupForm(UserCreationForm):
         field_classes = {"username": UsernameField}
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
+        email: str = self.cleaned_data["email"]
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this email already exists."))
         return email
 
     def clean_time_zone(self) -> str:
         """The browser's IANA time zone, or the default one when the browser sent none."""
-        time_zone = self.cleaned_data["time_zone"].strip()
+        time_zone: str = self.cleaned_data["time_zone"].strip()
         if not time_zone:
             return str(User._meta.get_field("time_zone").get_default())
         validate_time_zone(time_zone)

@@ -20,14 +20,15 @@ def password_reset_limited(request: HttpRequest, email: str) -> bool:
 
     Counted whether or not an account has that email, so the answer tells nothing about accounts.
     """
-    by_address = is_ratelimited(
+    # django-ratelimit has no type hints; is_ratelimited returns a bool.
+    by_address: bool = is_ratelimited(
         request,
         group="password-reset-address",
         key="ip",
         rate=settings.PASSWORD_RESET_RATE_PER_ADDRESS,
         increment=True,
     )
-    by_email = is_ratelimited(
+    by_email: bool = is_ratelimited(
         request,
         group="password-reset-email",
         key=lambda group, request: email.strip().lower(),

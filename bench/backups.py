@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import BENCH_ENV, ROOT, setup_django
@@ -184,7 +185,7 @@ def compare(options: argparse.Namespace) -> None:
         counting.append(counted)
         return seconds, size
 
-    methods = {
+    methods: dict[str, Callable[[], tuple[float, int]]] = {
         "ours: pg_dump (plain) | zstd -3 into the file": ours,
         "pg_dump | zstd -3": lambda: timed_pipeline(f"pg_dump '{url}' | zstd -3 -q"),
         "pg_dump | gzip (-6)": lambda: timed_pipeline(f"pg_dump '{url}' | gzip"),

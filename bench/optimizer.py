@@ -20,9 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve()
@@ -44,6 +46,20 @@ RECALLED_RATING_WEIGHTS = (0.15, 0.75, 0.1)  # Hard, Good, Easy
 # --- The child: one fit in a venv of one optimiser, no Django ---------------------------------
 
 
+class ChildReport(TypedDict):
+    """What a child prints: seconds (the keys in TIMINGS), KiB, and the fitted parameters."""
+
+    import_s: float
+    fit_s: float
+    fit_cpu_s: float
+    rss_before_fit_kib: int
+    peak_rss_kib: int
+    parameters: list[float]
+
+
+TIMINGS: tuple[Literal["import_s", "fit_s", "fit_cpu_s"], ...] = ("import_s", "fit_s", "fit_cpu_s")
+
+
 def child(optimiser: str, path: Path) -> None:
     """Fit the histories in `path` with one optimiser and print the timings, peak RSS and parameters."""
     started = time.perf_counter()
@@ -55,6 +71,7 @@ def child(optimiser: str, path: Path) -> None:
         from fsrs.optimizer import Optimizer
     imported = time.perf_counter()
     data = json.loads(path.read_text())
+    run: Callable[[], Iterable[float]]
     if optimiser == "fsrs-rs":
         pairs = {tuple(pair) for item in data["items"] for pair in item}
         reviews = {pair: fsrs_rs_python.FSRSReview(*pair) for pair in pairs}
@@ -74,7 +91,7 @@ def child(optimiser: str, path: Path) -> None:
     fit_seconds = time.perf_counter() - fit_started
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    report = {
+    report: ChildReport = {
         "import_s": imported - started,
         "fit_s": fit_seconds,
         "fit_cpu_s": cpu,
@@ -138,14 +155,15 @@ def make_venv(path: Path, installs: list[list[str]]) -> str:
     return subprocess.run(pip, check=True, capture_output=True, text=True).stdout
 
 
-def run_child(venv: Path, optimiser: str, data: Path) -> dict:
+def run_child(venv: Path, optimiser: str, data: Path) -> ChildReport:
     done = subprocess.run(
         [str(venv / "bin" / "python"), str(HERE), "--child", optimiser, str(data)],
         check=True,
         capture_output=True,
         text=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    report: ChildReport = json.loads(done.stdout.strip().splitlines()[-1])  # the child's own json.dumps
+    return report
 
 
 @dataclass
@@ -218,7 +236,7 @@ def time_fits(datasets: list[Dataset], venvs: dict[str, Path], runs: int) -> dic
     )
     fitted = {}
     for data in datasets:
-        results: dict[str, list[dict]] = {optimiser: [] for optimiser in INSTALLS}
+        results: dict[str, list[ChildReport]] = {optimiser: [] for optimiser in INSTALLS}
         for run in range(runs):
             # Alternate which goes first, so neither always runs on a machine the other just warmed.
             for optimiser in list(INSTALLS)[:: 1 if run % 2 == 0 else -1]:
@@ -227,7 +245,7 @@ def time_fits(datasets: list[Dataset], venvs: dict[str, Path], runs: int) -> dic
             fitted[optimiser, data.reviews] = reports[0]["parameters"]
             if any(report["parameters"] != reports[0]["parameters"] for report in reports):
                 print(f"note: {optimiser} gave different parameters in different runs at {data.reviews} reviews")
-            medians = {key: statistics.median(report[key] for report in reports) for key in reports[0] if "_s" in key}
+            medians = {key: statistics.median(report[key] for report in reports) for key in TIMINGS}
             print(
                 f"| {LABELS[optimiser]} | {data.reviews} ({data.items}) | {medians['fit_s']:.3f} |"
                 f" {medians['fit_cpu_s']:.3f} | {medians['import_s']:.3f} |"
@@ -288,7 +306,9 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-Card = tuple[fsrs.Card, list[tuple]]  # a card's last state, and (rating, at, state and due before and after) per review
+# One review of a card: rating, at, state and due before, state and due after.
+Step = tuple[int, datetime, int, datetime, int, datetime]
+Card = tuple[fsrs.Card, list[Step]]  # a card's last state, and its reviews
 
 
 def simulate(parameters: list[float], reviews: int, seed: int) -> list[Card]:
@@ -307,7 +327,7 @@ def simulate(parameters: list[float], reviews: int, seed: int) -> list[Card]:
     while made < reviews:
         at = start + timedelta(days=rng.randrange(DAYS - 60), minutes=rng.randrange(120))
         card, truth = fsrs.Card(card_id=len(cards) + 1, due=at), fsrs.Card(card_id=len(cards) + 1, due=at)
-        history: list[tuple] = []
+        history: list[Step] = []
         state: int = CardState.NEW
         while at < end and made < reviews:
             if not history:

@@ -379,7 +379,8 @@ def postgres_started() -> datetime:
     def read() -> datetime:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_postmaster_start_time()")
-            return cursor.fetchone()[0]
+            started: datetime = cursor.fetchone()[0]
+            return started
 
     return with_database(read)
 

@@ -7,6 +7,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 from common import setup_django
 
@@ -51,7 +52,7 @@ def page_latencies(client: Client, url: str, rounds: int) -> dict[str, list[floa
     return timings
 
 
-def entries_of(exam: Exam) -> list[dict]:
+def entries_of(exam: Exam) -> list[dict[str, Any]]:
     objects = [exam, *exam.questions.all()]
     objects += [choice for question in exam.questions.all() for choice in question.choices.all()]
     return [
@@ -62,7 +63,7 @@ def entries_of(exam: Exam) -> list[dict]:
     ]
 
 
-def save_rates(entries: list[dict], rounds: int) -> dict[str, list[float]]:
+def save_rates(entries: list[dict[str, Any]], rounds: int) -> dict[str, list[float]]:
     def in_bulk() -> None:
         batch_save_translation_results("en", "bench", entries)
 

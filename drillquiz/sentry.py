@@ -26,7 +26,8 @@ def redacted(value: Any) -> Any:
 
 
 def scrub(event: Event, hint: Hint) -> Event:
-    return redacted(event)
+    scrubbed: Event = redacted(event)  # the same keys, each value of the same shape
+    return scrubbed
 
 
 def init(dsn: str, environment: str, release: str, sample_rate: float, traces_sample_rate: float) -> None:

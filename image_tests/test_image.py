@@ -284,7 +284,8 @@ def healthcheck(image: str) -> list[str]:
     (inspected,) = json.loads(engine("image", "inspect", image).stdout)
     found = inspected.get("Healthcheck") or inspected["Config"].get("Healthcheck")
     assert found, "the image has no HEALTHCHECK (podman drops it unless it builds with --format docker)"
-    kind, *command = found["Test"]
+    test: list[str] = found["Test"]
+    kind, *command = test
     assert kind == "CMD"
     return command
 

@@ -33,7 +33,7 @@ class PendingFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: "admin.ModelAdmin[OutboxMessage]") -> list[tuple[str, str]]:
         return [("pending", "waiting to be published"), ("sent", "published")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
@@ -56,7 +56,7 @@ class OutboxMessageAdmin(RecordAdmin):
         return f"{(end - message.created).total_seconds():.0f} s"
 
 
-def stored_arguments(result: TaskResult) -> tuple[list, dict]:
+def stored_arguments(result: TaskResult) -> tuple[list[object], dict[str, object]]:
     """The args and kwargs a result was stored with (extended results keep their repr as JSON).
 
     Raises ValueError when they cannot be read back, e.g. a repr Celery shortened.
@@ -129,7 +129,8 @@ class DescribedCrontabScheduleAdmin(CrontabScheduleAdmin):
     @admin.display(description=_("human readable"))
     def description(self, crontab: CrontabSchedule) -> str:
         try:
-            return crontab.human_readable
+            description: str = crontab.human_readable  # django-celery-beat has no type hints
+            return description
         except (ParseException, ValueError):
             return "-"
 

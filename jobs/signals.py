@@ -21,7 +21,7 @@ def relay_outbox_at_worker_start(**kwargs: Any) -> None:
 
 
 @task_success.connect
-def on_tracked_job_success(sender: Task, **kwargs: Any) -> None:
+def on_tracked_job_success(sender: Task[..., object], **kwargs: Any) -> None:
     """A job start_job marked has succeeded: send job_finished. Other tasks are not looked up."""
     if not getattr(sender.request, TRACKED_JOB_HEADER, None):
         return

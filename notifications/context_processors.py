@@ -1,11 +1,19 @@
+from typing import TypedDict
+
 from django.http import HttpRequest
 
 from notifications import services
+from notifications.models import Notification
 
 LATEST = 5
 
 
-def bell(request: HttpRequest) -> dict:
+class Bell(TypedDict, total=False):
+    bell_unread: int
+    bell_latest: list[Notification]
+
+
+def bell(request: HttpRequest) -> Bell:
     """The unread count and latest notifications for the bell on every page (two queries, logged in only)."""
     if not request.user.is_authenticated:
         return {}

@@ -17,7 +17,7 @@ from notifications.tasks import send_slack_alert
 
 
 @task_failure.connect
-def on_task_failure(sender: Task, task_id: str, exception: BaseException, **kwargs: Any) -> None:
+def on_task_failure(sender: Task[..., object], task_id: str, exception: BaseException, **kwargs: Any) -> None:
     if isinstance(exception, FailureReported):
         return
     # Only the exception goes out, never the task's arguments, which may hold addresses or tokens.

@@ -1,6 +1,7 @@
 """Slack incoming webhooks: the message format, and one delivery attempt with a clear outcome."""
 
-from typing import Any
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict
 
 import requests
 
@@ -23,9 +24,31 @@ class SlackRejected(Exception):
     """Slack refused the message itself (4xx other than 429): sending it again would not help."""
 
 
-def message(level: str, title: str, text: str = "", fields: dict[str, str] | None = None, link: str = "") -> dict:
+class Field(TypedDict):
+    title: str
+    value: str
+    short: bool
+
+
+class Attachment(TypedDict):
+    color: str
+    title: str
+    text: str
+    fields: list[Field]
+    fallback: str
+    title_link: NotRequired[str]
+
+
+class Message(TypedDict):
+    """A webhook payload as Slack's legacy attachments format describes it."""
+
+    text: str
+    attachments: list[Attachment]
+
+
+def message(level: str, title: str, text: str = "", fields: dict[str, str] | None = None, link: str = "") -> Message:
     """The webhook payload: one attachment coloured by level, with a title, text, fields and link."""
-    attachment: dict[str, Any] = {
+    attachment: Attachment = {
         "color": COLOURS[Level(level)],
         "title": title,
         "text": text,
@@ -37,7 +60,7 @@ def message(level: str, title: str, text: str = "", fields: dict[str, str] | Non
     return {"text": f"[{level}] {title}", "attachments": [attachment]}
 
 
-def post(webhook_url: str, payload: dict) -> None:
+def post(webhook_url: str, payload: Mapping[str, object]) -> None:
     """Deliver one payload; raises SlackRetryLater or SlackRejected when it was not accepted."""
     try:
         response = requests.post(webhook_url, json=payload, timeout=TIMEOUT_SECONDS)

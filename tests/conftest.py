@@ -132,7 +132,7 @@ class Inbox:
         self.accept_only = -1  # after this many messages, answer DATA with a temporary failure
 
     async def handle_RCPT(
-        self, server: object, session: object, envelope: Envelope, address: str, options: list
+        self, server: object, session: object, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address in self.refused_addresses:
             return "550 5.1.1 No such mailbox"
@@ -150,7 +150,8 @@ class Inbox:
     def body(message: EmailMessage, subtype: str = "plain") -> str:
         part = message.get_body(preferencelist=(subtype,))
         assert part is not None, f"no text/{subtype} part"
-        return part.get_content()
+        content: str = part.get_content()  # a text part's content is its decoded text
+        return content
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages if message["To"] == address]

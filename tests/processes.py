@@ -131,4 +131,5 @@ class WebServer:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # an IPv4 address is a (host, port) pair
+        return port

@@ -47,7 +47,7 @@ def test_signing_up_logs_the_learner_in_in_their_language(client: Client, db: No
     ],
 )
 def test_a_bad_signup_shows_the_field_and_creates_nothing(
-    client: Client, db: None, change: dict, field_error: str
+    client: Client, db: None, change: dict[str, str], field_error: str
 ) -> None:
     response = client.post("/accounts/signup/", {**SIGNUP, **change})
 
@@ -127,7 +127,7 @@ def test_the_profile_saves_language_time_zone_and_reminders(client: Client, lear
 @pytest.mark.parametrize(
     "change", [{"time_zone": "Mars/Olympus"}, {"reminder_hour": "24"}, {"reminder_hour": "-1"}, {"language": "de"}]
 )
-def test_a_bad_profile_is_refused_and_nothing_changes(client: Client, learner: User, change: dict) -> None:
+def test_a_bad_profile_is_refused_and_nothing_changes(client: Client, learner: User, change: dict[str, str]) -> None:
     client.force_login(learner)
     data = {"email": learner.email, "language": "en", "time_zone": "Asia/Seoul", "reminder_hour": "9"}
 

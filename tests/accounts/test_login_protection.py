@@ -1,6 +1,7 @@
 """Lockouts after repeated failed logins, the password reset limit, and Argon2 password hashes."""
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from axes.helpers import get_client_cache_keys
@@ -14,17 +15,24 @@ from pytest_django import Settings
 
 from accounts import limits
 from accounts.models import Lockout, User
+from drillquiz.settings import PASSWORD_HASHERS as SITE_PASSWORD_HASHERS
 from tests.factories import PASSWORD, make_user
-from tests.settings import SITE_PASSWORD_HASHERS
+
+if TYPE_CHECKING:  # the test client's response, a type only django-stubs names
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 HERE, ELSEWHERE = "203.0.113.7", "198.51.100.20"
 
 
-def log_in(client: Client, username: str, password: str, address: str = HERE, path: str = "/accounts/login/"):
+def log_in(
+    client: Client, username: str, password: str, address: str = HERE, path: str = "/accounts/login/"
+) -> "TestResponse":
     return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
-def fail_until_locked_out(client: Client, username: str, address: str = HERE, path: str = "/accounts/login/"):
+def fail_until_locked_out(
+    client: Client, username: str, address: str = HERE, path: str = "/accounts/login/"
+) -> "TestResponse":
     """The failure limit's worth of wrong passwords; the last one is answered with the lockout page."""
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(client, username, "wrong password", address, path).status_code == 200
@@ -32,7 +40,8 @@ def fail_until_locked_out(client: Client, username: str, address: str = HERE, pa
 
 
 def axes_cache_key(username: str, address: str) -> str:
-    (key,) = get_client_cache_keys(AccessAttempt(username=username, ip_address=address))
+    keys: list[str] = get_client_cache_keys(AccessAttempt(username=username, ip_address=address))  # axes is untyped
+    (key,) = keys
     return key
 
 
@@ -144,7 +153,7 @@ def test_password_resets_for_one_email_are_limited_and_the_limited_one_sends_not
     assert len(mail.outbox) == 3
 
 
-def page(response, email: str) -> str:
+def page(response: "TestResponse", email: str) -> str:
     """The answer with what differs between two requests anyway (the echoed email, the CSRF token) left out."""
     text = response.content.decode().replace(email, "EMAIL")
     return f"{response.status_code} " + re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)

@@ -9,6 +9,7 @@ from django.test import Client
 from accounts import services
 from accounts.models import User
 from accounts.tasks import send_welcome_email
+from notifications import email
 from tests.conftest import Inbox, MailServer
 from tests.factories import PASSWORD, make_user
 from tests.processes import wait_until
@@ -52,7 +53,7 @@ def test_the_welcome_task_run_twice_sends_one_email(inbox: Inbox, learner: User)
 def test_a_welcome_email_that_could_not_be_sent_is_sent_by_the_retry(smtp_server: MailServer, learner: User) -> None:
     smtp_server.stop()
 
-    with pytest.raises(services.email.MailServerUnavailable):
+    with pytest.raises(email.MailServerUnavailable):
         services.send_welcome_email(learner.pk)
     smtp_server.start()
     assert services.send_welcome_email(learner.pk) is True

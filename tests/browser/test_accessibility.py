@@ -59,7 +59,7 @@ def unreached_by_tab(page: Page) -> list[str]:
         page.keyboard.press("Tab")
         reached.add(page.evaluate("document.activeElement && document.activeElement.dataset.tabCheck"))
     # A radio group is one Tab stop (arrow keys move inside it), as in every browser.
-    return page.evaluate(
+    unreached: list[str] = page.evaluate(
         """(reached) => {
             const stops = [...document.querySelectorAll('[data-tab-check]')];
             const isReached = el => reached.includes(el.dataset.tabCheck);
@@ -69,6 +69,7 @@ def unreached_by_tab(page: Page) -> list[str]:
         }""",
         [value for value in reached if value is not None],
     )
+    return unreached
 
 
 def test_every_learner_page_can_be_used_with_the_keyboard(page: Page, web_server: WebServer, site: Site) -> None:

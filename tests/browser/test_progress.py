@@ -43,7 +43,8 @@ def studied(user: User, exam: Exam) -> None:
 
 
 def sideways_scroll(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow: int = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return overflow
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])

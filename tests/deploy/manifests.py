@@ -18,7 +18,8 @@ THIRD_PARTY_SERVICES = {"postgres", "redis", "mailpit"}
 
 
 def compose() -> Object:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services: Object = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return services
 
 
 def compose_app_services() -> dict[str, Object]:
@@ -54,24 +55,28 @@ def drillquiz_deployments(overlay: str) -> dict[str, Object]:
 
 
 def pod_spec(workload: Object) -> Object:
-    return workload["spec"]["template"]["spec"]
+    spec: Object = workload["spec"]["template"]["spec"]
+    return spec
 
 
 def container(workload: Object) -> Object:
     containers = pod_spec(workload)["containers"]
     assert len(containers) == 1, f"{workload['metadata']['name']}: expected one container"
-    return containers[0]
+    only: Object = containers[0]
+    return only
 
 
 def flower_prefix() -> str:
     """The path Flower serves under in the production overlay (FLOWER_URL_PREFIX), e.g. /flower."""
     env = {item["name"]: item for item in container(of_kind("prod", "Deployment")["flower"])["env"]}
-    return "/" + env["FLOWER_URL_PREFIX"]["value"].strip("/")
+    prefix: str = env["FLOWER_URL_PREFIX"]["value"]
+    return "/" + prefix.strip("/")
 
 
 def config_map_data(overlay: str) -> dict[str, str]:
     (config,) = [item for item in objects(overlay) if item["metadata"]["name"].startswith("drillquiz-config")]
-    return config["data"]
+    data: dict[str, str] = config["data"]
+    return data
 
 
 @cache
@@ -98,7 +103,8 @@ def dockerfile_instruction(name: str) -> list[str]:
     """The arguments of the last NAME instruction (exec form, a JSON list) of the Dockerfile."""
     lines = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith(f"{name} [")]
     assert lines, f"the Dockerfile has no {name} in exec form"
-    return yaml.safe_load(lines[-1][len(name) + 1 :])
+    arguments: list[str] = yaml.safe_load(lines[-1][len(name) + 1 :])
+    return arguments
 
 
 def procfile() -> dict[str, list[str]]:

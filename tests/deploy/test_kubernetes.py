@@ -213,7 +213,7 @@ def test_beat_runs_exactly_once() -> None:
 
 
 def worker_queues(deployment: Object) -> list[str]:
-    args = container(deployment)["args"]
+    args: list[str] = container(deployment)["args"]
     return args[args.index("--queues") + 1].split(",")
 
 

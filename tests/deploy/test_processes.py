@@ -138,7 +138,8 @@ def http_status(url: str, timeout: float, headers: dict[str, str] | None = None)
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - our own local process
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return response.status
+            status: int = response.status  # typeshed leaves urlopen's answer untyped
+            return status
     except urllib.error.HTTPError as error:
         return error.code
     except OSError:

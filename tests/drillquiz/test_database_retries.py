@@ -10,12 +10,12 @@ from drillquiz import celery
 from drillquiz.celery import DATABASE_MAX_RETRIES, DATABASE_RETRIES_HEADER
 
 
-def database_retries(task: Task) -> int:
+def database_retries(task: Task[..., object]) -> int:
     return int(getattr(task.request, DATABASE_RETRIES_HEADER, None) or 0)
 
 
 @shared_task(bind=True, max_retries=1)
-def trouble(self: Task, database_failures: int, own_failures: int) -> dict:
+def trouble(self: Task[..., object], database_failures: int, own_failures: int) -> dict[str, int]:
     """Fails with a lost database database_failures times, then on its own own_failures times."""
     if database_retries(self) < database_failures:
         raise OperationalError("server closed the connection unexpectedly")

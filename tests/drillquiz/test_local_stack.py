@@ -4,7 +4,6 @@ import base64
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -12,15 +11,9 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from tests.processes import ROOT, process_env, running, wait_until
+from tests.processes import ROOT, free_port, process_env, running, wait_until
 
 EMBEDDED_UNSET = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str, login: tuple[str, str] | None = None) -> tuple[int, bytes]:

@@ -3,6 +3,7 @@
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.processes import ROOT, process_env
 
@@ -28,7 +29,7 @@ def test_production_without_a_secret_key_stops_with_one_line() -> None:
     assert result.stderr == "error: SECRET_KEY (or SECRET_KEY_FILE) must be set when DJANGO_ENV=production.\n"
 
 
-def test_production_reads_the_secret_key_from_a_mounted_file(tmp_path) -> None:
+def test_production_reads_the_secret_key_from_a_mounted_file(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret_key"
     secret_file.write_text(secrets.token_urlsafe(50))
 

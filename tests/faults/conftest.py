@@ -55,8 +55,9 @@ class PrivateRedis:
     def idle(self) -> bool:
         """No task message waits in a queue (a list) or is held by a worker (kombu's unacked hash)."""
         with redis.Redis.from_url(f"{self.url}/0") as broker:
-            waiting = sum(broker.llen(key) for key in broker.scan_iter(_type="list"))
-            return waiting == 0 and broker.hlen("unacked") == 0
+            waiting: int = sum(broker.llen(key) for key in broker.scan_iter(_type="list"))
+            held: int = broker.hlen("unacked")
+            return waiting == 0 and held == 0
 
     def answers(self) -> bool:
         try:

@@ -383,11 +383,12 @@ MANAGEMENT_FORM = ["TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FOR
 INLINE_FIELDS = [*MANAGEMENT_FORM, "0-id", "0-text", "0-is_correct", "0-order"]
 
 
-def registered_admins() -> list[tuple[type[Model], admin.ModelAdmin]]:
+def registered_admins() -> "list[tuple[type[Model], admin.ModelAdmin[Any]]]":
+    """Every model's admin, so of any model."""
     return sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 
 
-def filter_params(model_admin: admin.ModelAdmin) -> list[str]:
+def filter_params(model_admin: "admin.ModelAdmin[Any]") -> list[str]:
     """The query parameters the admin's list filters read, from its list_filter."""
     params = []
     for item in model_admin.list_filter:
@@ -868,7 +869,8 @@ def test_on_the_command_line_garbage_ends_in_one_line_and_a_non_zero_exit(transa
 EXPECTED_FAILURES: dict[str, tuple[type[BaseException], ...]] = {"backup.tasks.restore_drill": (BackupError,)}
 
 
-def our_task(name: str) -> Task:
+def our_task(name: str) -> Task[..., Any]:
+    """Any of our tasks by name: its arguments and its result (JSON) are whatever that task says."""
     importlib.import_module(name.rsplit(".", 1)[0])
     return celery_app.tasks[name]
 
@@ -886,7 +888,7 @@ def translation_keys(world: World) -> list[tuple[str, int, str, str]]:
     return keys
 
 
-def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple]]:
+def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple[object, ...]]]:
     """Per task with parameters: garbage of the right arity. Half of it is nearly right (right shape,
     right ids, one bad value) so that it gets as far as the database; the rest is anything at all."""
     today = world.learner.local_today().isoformat()
@@ -901,7 +903,7 @@ def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple]]:
     texts = json_text | json_values
     keys = translation_keys(world)
 
-    def entry(key: tuple[str, int, str, str]) -> st.SearchStrategy[dict]:
+    def entry(key: tuple[str, int, str, str]) -> st.SearchStrategy[dict[str, object]]:
         model, object_id, field, source_hash = key
         return st.fixed_dictionaries(
             {
@@ -924,7 +926,7 @@ def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple]]:
         max_size=4,
     )
 
-    def anything(arity: int) -> st.SearchStrategy[tuple]:
+    def anything(arity: int) -> st.SearchStrategy[tuple[object, ...]]:
         return st.tuples(*[json_values] * arity)
 
     return {

@@ -12,6 +12,7 @@ import time
 import uuid
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celery.worker import WorkController
@@ -35,7 +36,7 @@ MEGABYTE = 1024 * 1024
 TEN_MEGABYTES = 10 * MEGABYTE
 
 
-def translation_entry(question: Question, text: str) -> dict:
+def translation_entry(question: Question, text: str) -> dict[str, str | int]:
     return {
         "model": registry.label(Question),
         "id": question.pk,
@@ -74,7 +75,9 @@ def test_a_translation_at_the_limit_is_saved(db: None) -> None:
 @pytest.mark.parametrize("task", [batch_save_translation_results, translate_missing_batch])
 def test_a_ten_megabyte_language_code_is_quoted_as_a_short_prefix(db: None, task: object) -> None:
     language = "k" * TEN_MEGABYTES
-    args: tuple = ("ko", language, []) if task is translate_missing_batch else (language, "pseudo", [])
+    args: tuple[str, str, list[object]] = (
+        ("ko", language, []) if task is translate_missing_batch else (language, "pseudo", [])
+    )
 
     result = task.apply(args=args)  # type: ignore[attr-defined]
 
@@ -89,7 +92,7 @@ def test_a_job_whose_arguments_no_worker_would_take_is_refused_before_its_row(db
     assert not OutboxMessage.objects.exists()
 
 
-def forge_message(task_name: str, args: tuple, task_id: str) -> None:
+def forge_message(task_name: str, args: tuple[object, ...], task_id: str) -> None:
     """Publish a task message by hand, past our serializer's check, as an attacker with the broker would."""
     headers, properties, body, _sent_event = app.amqp.as_task_v2(task_id, task_name, args=args)
     with Connection(app.conf.broker_url) as connection, connection.Producer() as producer:
@@ -140,7 +143,7 @@ def test_a_task_name_of_sixty_thousand_letters_does_not_hold_the_worker(celery_w
     assert time.monotonic() - started < 15
 
 
-def exam_file(**changes: object) -> dict:
+def exam_file(**changes: object) -> dict[str, Any]:
     question = {
         "kind": "single",
         "text": "Q?",
@@ -165,7 +168,9 @@ def exam_file(**changes: object) -> dict:
         ({"format": "f" * MEGABYTE}, "format: must be"),
     ],
 )
-def test_an_exam_file_over_a_limit_is_refused_with_the_place(db: None, changes: dict, problem: str) -> None:
+def test_an_exam_file_over_a_limit_is_refused_with_the_place(
+    db: None, changes: dict[str, object], problem: str
+) -> None:
     with pytest.raises(exam_io.ExamFileError) as refused:
         exam_io.import_exam(exam_io.parse(json.dumps(exam_file(**changes))))
 

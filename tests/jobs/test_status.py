@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -15,10 +16,10 @@ from jobs.tasks import ping
 from tests.factories import make_user
 
 
-def wait_for_state(client: Client, status_url: str, state: str, timeout: float = 20) -> dict:
+def wait_for_state(client: Client, status_url: str, state: str, timeout: float = 20) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        body = client.get(status_url).json()
+        body: dict[str, Any] = client.get(status_url).json()
         if body["state"] == state:
             return body
         time.sleep(0.2)

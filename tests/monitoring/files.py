@@ -29,7 +29,8 @@ def alert_expressions() -> dict[str, str]:
 
 
 def dashboard() -> dict[str, Any]:
-    return json.loads(DASHBOARD.read_text())
+    board: dict[str, Any] = json.loads(DASHBOARD.read_text())
+    return board
 
 
 def dashboard_expressions() -> list[str]:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -46,7 +47,7 @@ class Stream:
         self.connection.request("GET", "/notifications/stream", headers=headers)
         self.response = self.connection.getresponse()
         assert self.response.status == 200
-        self.events: queue.Queue[tuple[int, dict]] = queue.Queue()
+        self.events: queue.Queue[tuple[int, dict[str, Any]]] = queue.Queue()
         self.connected = threading.Event()
         threading.Thread(target=self.read, daemon=True).start()
         assert self.connected.wait(10), "the stream never said it was connected"
@@ -68,7 +69,7 @@ class Stream:
         except (OSError, ValueError, AttributeError, http.client.HTTPException):
             return  # the test closed the connection under the reading thread
 
-    def next(self, timeout: float = 5) -> tuple[int, dict]:
+    def next(self, timeout: float = 5) -> tuple[int, dict[str, Any]]:
         return self.events.get(timeout=timeout)
 
     def nothing_within(self, seconds: float) -> bool:

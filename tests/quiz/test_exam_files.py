@@ -47,7 +47,7 @@ VALID: dict[str, Any] = {
 
 
 def with_question(index: int, **change: Any) -> dict[str, Any]:
-    data = json.loads(json.dumps(VALID))
+    data: dict[str, Any] = json.loads(json.dumps(VALID))
     data["questions"][index].update(change)
     return data
 
@@ -70,7 +70,7 @@ def test_an_exported_exam_imports_back_the_same(db: None) -> None:
 
 def translated() -> dict[str, Any]:
     """VALID with a Korean translation of its title, first question and first choice."""
-    data = json.loads(json.dumps(VALID))
+    data: dict[str, Any] = json.loads(json.dumps(VALID))
     data["translations"] = {"ko": {"title": "Celery 입문", "description": "브로커와 워커."}}
     data["questions"][0]["translations"] = {"ko": {"text": "태스크가 끝날 때까지 ack를 미루는 설정은?"}}
     data["questions"][0]["choices"][0]["translations"] = {"ko": {"text": "`task_acks_late`"}}

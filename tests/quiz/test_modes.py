@@ -3,6 +3,7 @@ server enforces, the result's summary and the retake of the questions missed; an
 without a server error or a half-written record."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -14,6 +15,9 @@ from accounts.models import User
 from quiz import attempts
 from quiz.models import Answer, Attempt, Exam, Question, ReviewItem
 from tests.factories import make_exam, make_user, wrong_answer
+
+if TYPE_CHECKING:  # the test client's response, a type only django-stubs names
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 JSON = {"Accept": "application/json"}
 
@@ -46,7 +50,7 @@ def start(client: Client, exam: Exam, mode: str) -> Attempt:
 
 def answer(
     client: Client, attempt: Attempt, question: Question, choice_ids: list[int], headers: dict[str, str] | None = None
-):
+) -> "TestResponse":
     return client.post(
         f"/attempts/{attempt.pk}/answer/", {"question": question.pk, "answer": choice_ids}, headers=headers
     )

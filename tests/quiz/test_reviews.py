@@ -184,16 +184,19 @@ def test_someone_elses_card_is_not_found(client: Client, learner: User, other_le
         {"answer": "9" * 5000, "rating": "9" * 5000},
     ],
 )
-def test_a_bad_rating_is_refused_and_nothing_is_written(client: Client, learner: User, exam: Exam, data: dict) -> None:
+def test_a_bad_rating_is_refused_and_nothing_is_written(
+    client: Client, learner: User, exam: Exam, data: dict[str, str]
+) -> None:
     question = exam.questions.first()
     assert question is not None
     item = card(learner, question)
     before = ReviewItem.objects.filter(pk=item.pk).values().get()
     client.force_login(learner)
+    form: dict[str, str | list[int]] = {**data}
     if data.get("answer") == "RIGHT":
-        data = {**data, "answer": right_choices(question)}
+        form["answer"] = right_choices(question)
 
-    response = client.post(f"/reviews/{item.pk}/", data)
+    response = client.post(f"/reviews/{item.pk}/", form)
 
     assert response.status_code == 400
     assert ReviewItem.objects.filter(pk=item.pk).values().get() == before
@@ -211,7 +214,7 @@ def test_a_bad_rating_is_refused_and_nothing_is_written(client: Client, learner:
     ],
 )
 def test_a_corrupt_stored_card_is_refused_clearly_and_left_as_it_was(
-    client: Client, learner: User, exam: Exam, damage: dict
+    client: Client, learner: User, exam: Exam, damage: dict[str, int | float | None]
 ) -> None:
     question = exam.questions.first()
     assert question is not None

@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
@@ -12,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_celery_results.models import TaskResult
-from pytest_django import Settings
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -126,7 +127,10 @@ def test_a_page_is_still_translated_and_its_save_enqueued_while_the_cache_is_dow
 
 
 def test_many_viewers_enqueue_the_save_once(
-    client: Client, provider: HTTPServer, learner: User, django_capture_on_commit_callbacks
+    client: Client,
+    provider: HTTPServer,
+    learner: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     url = take(client, learner, korean_exam())
 
@@ -169,7 +173,10 @@ def page_entries(client: Client, url: str) -> list[storage.Entry]:
 
 
 def test_a_provider_outage_shows_the_source_text_with_a_notice_and_saves_nothing(
-    client: Client, settings: Settings, learner: User, django_capture_on_commit_callbacks
+    client: Client,
+    settings: Settings,
+    learner: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.TRANSLATION_PROVIDER, settings.TRANSLATION_API_URL = "libretranslate", "http://127.0.0.1:1/"
     url = take(client, learner, korean_exam())
@@ -260,11 +267,11 @@ def test_saving_twice_leaves_one_row_per_field(db: None) -> None:
     assert Translation.objects.count() == len(entries)
 
 
-def entry(model: str = "quiz.exam", object_id: int = 0, field: str = "title") -> dict:
+def entry(model: str = "quiz.exam", object_id: int = 0, field: str = "title") -> dict[str, str | int]:
     return {"model": model, "id": object_id, "field": field, "text": "x", "hash": "h"}
 
 
-BAD_SAVES = {
+BAD_SAVES: dict[str, tuple[Callable[[int], int], str]] = {
     "unregistered model": (
         lambda pk: batch_save_translation_results("en", "x", [entry("auth.user", pk, "username")]),
         "('auth.user', 'username') is not a translated field",
@@ -339,7 +346,7 @@ def test_the_backfill_translates_everything_through_the_queue_and_keeps_human_wo
 
 
 def test_the_backfill_dry_run_counts_and_enqueues_nothing(
-    db: None, capsys: pytest.CaptureFixture[str], django_capture_on_commit_callbacks
+    db: None, capsys: pytest.CaptureFixture[str], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     korean_exam(2)
 
@@ -393,7 +400,7 @@ def test_editors_see_completeness_and_a_corrected_translation_becomes_human(clie
 
 
 def test_editors_queue_translation_of_stale_texts_from_admin(
-    client: Client, db: None, django_capture_on_commit_callbacks
+    client: Client, db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     exam = korean_exam(1)
     batch_save_translation_results("en", "pseudo", [entry.as_json() for entry in page_entries_for(exam)])

@@ -2,6 +2,7 @@
 
 import json
 import time
+from typing import Any
 
 import pytest
 from pytest_django import Settings
@@ -20,7 +21,7 @@ def configure(settings: Settings, server: HTTPServer, provider: str) -> provider
     return providers.configured()
 
 
-def bodies(server: HTTPServer) -> list[dict]:
+def bodies(server: HTTPServer) -> list[dict[str, Any]]:
     return [json.loads(request.data) for request, _ in server.log]
 
 
