@@ -29,6 +29,7 @@ from accounts.models import User
 from drillquiz.celery import app
 from tests.factories import make_user
 from tests.processes import WebServer, free_port
+from tests.sweep.world import World, build_world
 
 TIERS = ("unit", "integration", "browser", "fault")
 FOLDER_TIERS = {"browser": "browser", "faults": "fault"}
@@ -107,6 +108,13 @@ class ThreadWorker(TestWorkController):
             super().start()
         finally:
             connections.close_all()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    """The sweeps' world (tests/sweep/world.py): learners with their rows, a superuser, and a row of every
+    model Admin shows."""
+    return build_world(with_staff=True)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 holds no inline script, style or event handler that the policy would block (the browser tests in
 tests/browser/test_content_security_policy.py check the same pages for violations in Chromium).
 
-The pages are found by walking the resolver with tests/faults/test_security.py's cast (one real row of
-every model Admin shows), so a new page or Admin model is covered without editing this file.
+The pages are found by walking the resolver with the sweeps' world (tests/sweep: one real row of every
+model Admin shows), so a new page or Admin model is covered without editing this file.
 """
 
 from html.parser import HTMLParser
@@ -15,10 +15,8 @@ from django.http.response import HttpResponseBase
 from django.test import AsyncClient, Client
 
 from accounts.models import User
-from tests.faults import test_security as security
-
-# The cast is a fixture: naming it here makes pytest offer it to this module's tests.
-cast = security.cast
+from tests.sweep.routes import admin_routes, all_routes, url_of
+from tests.sweep.world import World
 
 # The stream never ends: it is opened and closed unread, below.
 STREAM = "notifications:stream"
@@ -99,26 +97,26 @@ def test_the_policy_is_strict() -> None:
     ]
 
 
-def test_every_page_seen_by_a_stranger_carries_the_headers_and_no_inline_code(
-    client: Client, cast: security.Cast
-) -> None:
-    routes = [route for route in security.all_routes() if route.name != STREAM]
+def test_every_page_seen_by_a_stranger_carries_the_headers_and_no_inline_code(client: Client, world: World) -> None:
+    routes = [route for route in all_routes() if route.name != STREAM]
 
-    problems = [problem for route in routes for problem in page_problems(client, security.url_of(route, cast))]
+    problems = [problem for route in routes for problem in page_problems(client, url_of(route, world))]
     problems += page_problems(client, "/no-such-page/")
 
     assert problems == [], "\n".join(problems)
 
 
-def test_every_page_and_admin_page_seen_by_a_logged_in_superuser_carries_the_headers_and_no_inline_code(
-    client: Client, cast: security.Cast
+def test_every_page_seen_by_its_learner_and_admin_page_by_a_superuser_carries_the_headers_and_no_inline_code(
+    client: Client, world: World
 ) -> None:
+    assert world.staff is not None
     problems, html_pages = [], 0
-    for route in security.all_routes():
+    for route in all_routes():
         if route.name == STREAM:
             continue
-        client.force_login(cast.root)  # a logout page on the way must not leave the rest anonymous
-        url = security.url_of(route, cast)
+        # Logged in again each time: a logout page on the way must not leave the rest anonymous.
+        client.force_login(world.staff if route.template.startswith("admin/") else world.learner)
+        url = url_of(route, world)
         problems += page_problems(client, url)
         html_pages += is_html(client.get(url))
 
@@ -127,14 +125,15 @@ def test_every_page_and_admin_page_seen_by_a_logged_in_superuser_carries_the_hea
 
 
 def test_admin_add_pages_and_the_question_form_with_its_inline_carry_no_inline_code(
-    client: Client, cast: security.Cast
+    client: Client, world: World
 ) -> None:
-    client.force_login(cast.root)
-    question = cast.exam.questions.first()
+    assert world.staff is not None
+    client.force_login(world.staff)
+    question = world.exam.questions.first()
     assert question is not None
-    pages = ["/admin/quiz/exam/add/", f"/admin/quiz/exam/{cast.exam.pk}/change/", "/admin/quiz/exam/import/"]
+    pages = ["/admin/quiz/exam/add/", f"/admin/quiz/exam/{world.exam.pk}/change/", "/admin/quiz/exam/import/"]
     pages.append(f"/admin/quiz/question/{question.pk}/change/")
-    pages += [f"{security.url_of(route, cast)}" for route in security.admin_routes() if route.name.endswith("_add")]
+    pages += [url_of(route, world) for route in admin_routes() if route.name.endswith("_add")]
 
     problems = [problem for url in pages for problem in page_problems(client, url)]
 
@@ -153,8 +152,8 @@ async def open_stream(user: User) -> HttpResponseBase:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_live_stream_carries_the_headers(cast: security.Cast) -> None:
-    response = async_to_sync(open_stream)(cast.root)
+def test_the_live_stream_carries_the_headers(world: World) -> None:
+    response = async_to_sync(open_stream)(world.learner)
 
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/event-stream")

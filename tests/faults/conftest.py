@@ -1,5 +1,5 @@
-"""The fault suite's pieces: the sweeps' world, a Redis and a PostgreSQL of its own that tests stop and
-restart, and processes on them."""
+"""The fault suite's pieces: a Redis and a PostgreSQL of its own that tests stop and restart, and
+processes on them."""
 
 import os
 import shutil
@@ -15,7 +15,6 @@ from django.db import connections
 
 from tests.conftest import MailServer, forget_broker_connections
 from tests.processes import free_port, process_env, wait_until
-from tests.sweep.world import World, build_world
 
 
 class PrivateRedis:
@@ -188,10 +187,3 @@ def mail_server() -> Iterator[MailServer]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def world(db: None) -> World:
-    """The bad-input and security sweeps' world (tests/sweep/world.py), with a superuser and a row of
-    every model Admin shows."""
-    return build_world(with_staff=True)
