@@ -18,10 +18,11 @@ from django.test import Client
 from accounts.models import User
 from drillquiz.celery import app
 from quiz import attempts
-from quiz.models import Exam, Translation
-from quiz.tasks import batch_save_translation_results
-from quiz.translation import registry, service, storage
+from quiz.models import Exam
 from tests.factories import make_exam, make_user
+from translations import registry, service, storage
+from translations.models import Translation
+from translations.tasks import batch_save_translation_results
 
 
 def percentile(values: list[float], share: float) -> float:

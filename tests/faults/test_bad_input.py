@@ -66,10 +66,11 @@ from jobs.retry import InvalidTaskArguments
 from notifications.models import Notification
 from notifications.views import last_event_id
 from quiz import attempts, exam_io
-from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, ReviewReminder, Tag, Translation
-from quiz.translation import registry
+from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, ReviewReminder, Tag
 from tests.factories import PASSWORD, make_exam, make_records_admin_shows, make_user
 from tests.processes import ROOT, process_env
+from translations import registry
+from translations.models import Translation
 
 FUZZ = hypothesis.settings(
     max_examples=25,
@@ -79,7 +80,7 @@ FUZZ = hypothesis.settings(
 )
 FEW = hypothesis.settings(FUZZ, max_examples=20)
 
-OUR_APPS = ("accounts", "quiz", "notifications", "jobs", "backup", "monitoring")
+OUR_APPS = ("accounts", "quiz", "translations", "notifications", "jobs", "backup", "monitoring")
 # Sessions come and go with every login; the outbox takes the page's translation saves (a cache,
 # enqueued by any page in another language, errors included); a login lockout is recorded for Admin
 # when garbage logins reach the failure limit, on the very answer (429) that refuses them.
