@@ -83,7 +83,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/pages.py --env DATABASE_POOL=off --env PAGE_BLOCKS_CACHE_SECONDS=0
 	$(BIN)/python bench/auth.py --rounds 50
 	$(BIN)/python bench/reminders.py
-	$(BIN)/python bench/translations.py --rounds 100
+	$(BIN)/python bench/translate_on_view.py --rounds 100
 	$(BIN)/python bench/optimizer.py
 	$(BIN)/python bench/backups.py --size-mb 1024 --rounds 3
 	$(BIN)/python bench/jobs_latency.py

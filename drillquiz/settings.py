@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jobs",
     "notifications",
     "quiz",
+    "translations",
     "backup",
     "axes",
     "django_prometheus",  # the web's request, latency and database metrics (drillquiz/metrics.py serves them)
@@ -374,6 +375,7 @@ CELERY_TASK_ROUTES = {
     "quiz.tasks.send_due_review_reminders": {"queue": "notifications"},
     "quiz.tasks.send_review_reminder_chunk": {"queue": "notifications"},
     "quiz.tasks.reschedule_reviews": {"queue": "default"},
+    # translations.tasks, under the names they had in quiz.tasks (kept for the messages already queued)
     "quiz.tasks.batch_save_translation_results": {"queue": "translations"},
     "quiz.tasks.translate_missing_batch": {"queue": "translations"},
     "quiz.tasks.fit_all_learner_parameters": {"queue": "default"},

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -19,11 +19,9 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from drillquiz import humanize
 from drillquiz.admin_site import RecordAdmin
-from drillquiz.chunks import chunked
 from drillquiz.ids import plain_id
 from drillquiz.languages import language_codes
-from jobs.services import enqueue
-from quiz import exam_io
+from quiz import exam_io, translatable
 from quiz.models import (
     LEECH_LAPSES,
     Attempt,
@@ -34,9 +32,9 @@ from quiz.models import (
     ReviewItem,
     ReviewLog,
     Tag,
-    Translation,
 )
-from quiz.translation import backfill, registry, storage
+from translations import backfill, registry, storage
+from translations.models import Translation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
@@ -121,7 +119,7 @@ class ExamAdmin(admin.ModelAdmin):
         if exam.pk is None:
             return "-"
         lines = []
-        for plan in backfill.plan_exam(exam, language_codes()):
+        for plan in translatable.plan_exam(exam, language_codes()):
             counts = plan.counts
             lines.append(
                 f"{plan.language}: {counts['fresh']} fresh, {counts['stale']} stale, {counts['missing']} missing, "
@@ -131,10 +129,7 @@ class ExamAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Translate missing and stale texts of the selected exams"), permissions=["change"])
     def translate_missing(self, request: HttpRequest, queryset: QuerySet[Exam]) -> None:
-        count = 0
-        for source_language, language, keys in backfill.batches(backfill.plan(queryset)):
-            enqueue("quiz.tasks.translate_missing_batch", source_language, language, keys)
-            count += len(keys)
+        count = backfill.queue_batches(translatable.plan(queryset))
         self.message_user(request, _("%(count)d texts queued for translation.") % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Publish selected exams"), permissions=["change"])
@@ -371,10 +366,10 @@ def tell_missing(request: HttpRequest) -> None:
     language = request.GET.get("language__exact")
     languages = [language] if language in language_codes() else language_codes()
     found = False
-    for plan in (item for exam in exams for item in backfill.plan_exam(exam, languages)):
+    for plan in (item for exam in exams for item in translatable.plan_exam(exam, languages)):
         if plan.counts["missing"]:
             found = True
-            counts = {"exam": plan.exam.title, "language": plan.language, "count": plan.counts["missing"]}
+            counts = {"exam": str(plan.subject), "language": plan.language, "count": plan.counts["missing"]}
             messages.info(request, gettext("%(exam)s, %(language)s: %(count)d texts not translated yet.") % counts)
     if found:
         messages.info(request, gettext("The exam list's action translates them."))
@@ -504,39 +499,5 @@ class TranslationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Re-translate the selected machine translations"), permissions=["change"])
     def retranslate(self, request: HttpRequest, queryset: QuerySet[Translation]) -> None:
         machine = queryset.filter(origin=Translation.Origin.MACHINE)
-        count = queue_retranslation(machine)
+        count = backfill.queue_retranslation(list(machine))
         self.message_user(request, _("%(count)d texts queued for translation.") % {"count": count}, messages.SUCCESS)
-
-
-def queue_retranslation(rows: QuerySet[Translation]) -> int:
-    """Queue machine translation of these rows' fields, grouped by the exam's source language."""
-    selected = list(rows)
-    languages = source_languages(selected)
-    groups: dict[tuple[str, str], list[list]] = {}
-    for row in selected:
-        source_language = languages[(row.model, row.object_id)]
-        groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
-    for (source_language, language), keys in groups.items():
-        for batch in chunked(keys, backfill.BATCH_SIZE):
-            enqueue("quiz.tasks.translate_missing_batch", source_language, language, batch)
-    return sum(len(keys) for keys in groups.values())
-
-
-SOURCE_LANGUAGE_PATH: dict[type[Model], str] = {
-    Exam: "source_language",
-    Question: "exam__source_language",
-    Choice: "question__exam__source_language",
-}
-
-
-def source_languages(rows: list[Translation]) -> dict[tuple[str, int], str]:
-    """The exam source language of each row's object: one query per model, not one per row."""
-    ids: dict[str, set[int]] = {}
-    for row in rows:
-        ids.setdefault(row.model, set()).add(row.object_id)
-    languages = {}
-    for model_label, object_ids in ids.items():
-        model = registry.BY_LABEL[model_label]
-        found = model._default_manager.filter(pk__in=object_ids).values_list("pk", SOURCE_LANGUAGE_PATH[model])
-        languages.update({(model_label, pk): language for pk, language in found})
-    return languages

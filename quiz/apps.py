@@ -6,4 +6,10 @@ class QuizConfig(AppConfig):
     verbose_name = "Quiz"
 
     def ready(self) -> None:
-        from quiz import signals  # noqa: F401 - connects the receivers, once the models are loaded
+        # Both import the models, so only once they are loaded.
+        from quiz import (
+            signals,  # noqa: F401 - connects the receivers
+            translatable,
+        )
+
+        translatable.register()  # what of an exam translations may write

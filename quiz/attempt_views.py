@@ -24,8 +24,8 @@ from quiz.attempts import Entry
 from quiz.forms import AnswerForm, AttemptForm, ChoiceInputs, FlagForm, QuestionIdForm, StartForm, submitted_ids
 from quiz.models import Attempt, Exam
 from quiz.page_blocks import Blocks
-from quiz.translation.service import PageTranslation
 from quiz.views import exam_content, localize, page_language
+from translations.service import PageTranslation
 
 
 def published_exam(slug: str) -> Exam:

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models import Model
 
 from drillquiz.languages import language_codes
-from quiz.models import Choice, Exam, Question, Tag, Translation
-from quiz.text import storable
-from quiz.translation import registry, storage
+from drillquiz.text import storable
+from quiz.models import Choice, Exam, Question, Tag
+from translations import registry, storage
+from translations.models import Translation
 
 FORMAT = "drillquiz-exam/1"
 # Matched whole (fullmatch): with match() and "$", a trailing newline would pass.

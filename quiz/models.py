@@ -9,8 +9,6 @@ from drillquiz.languages import language_choices
 
 # Long texts have a maximum like every other text: forms, exam files and tasks check it before any work.
 LONG_TEXT_MAX_LENGTH = 10_000
-# A translation may run longer than its source (English from Korean often does).
-TRANSLATION_MAX_LENGTH = 2 * LONG_TEXT_MAX_LENGTH
 # Short: a stacked inline repeats it on every question of an exam's change form.
 MARKDOWN_HELP = _("Markdown: `code`, ```python blocks, lists, *emphasis*, links, https images.")
 
@@ -258,39 +256,6 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.local_date} {self.status}"
-
-
-class Translation(models.Model):
-    """A translated text of one registered (model, field) of one object, in one language.
-
-    `source_hash` is the hash of the source text it was made from: when the source changes, the
-    translation is stale. A human translation (an editor's) is never overwritten by a machine one.
-    """
-
-    class Origin(models.TextChoices):
-        MACHINE = "machine", _("machine")
-        HUMAN = "human", _("human")
-
-    model = models.CharField(max_length=40)  # "app_label.model", one of quiz.translation.registry
-    object_id = models.PositiveBigIntegerField()
-    field = models.CharField(max_length=40)
-    language = models.CharField(max_length=8)
-    text = models.TextField(max_length=TRANSLATION_MAX_LENGTH)
-    source_hash = models.CharField(max_length=64)
-    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.MACHINE)
-    provider = models.CharField(max_length=40, blank=True)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["model", "object_id", "field", "language"], name="one_translation_per_field"
-            )
-        ]
-        indexes = [models.Index(fields=["model", "object_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.model}:{self.object_id}.{self.field} [{self.language}]"
 
 
 class StreakMilestone(models.Model):

@@ -22,9 +22,10 @@ from django.db.models import Count, Max, Q
 
 from drillquiz.once import CACHE_DOWN
 from quiz.attempts import AnswerState
-from quiz.models import Attempt, Choice, Exam, Question, Translation
-from quiz.translation import providers, registry
-from quiz.translation.service import PageTranslation
+from quiz.models import Attempt, Choice, Exam, Question
+from translations import providers, registry
+from translations.models import Translation
+from translations.service import PageTranslation
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from drillquiz.languages import language_codes
 from jobs.retry import InvalidTaskArguments, retry_with_backoff
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
 from quiz import fitting, reminders, services
-from quiz.translation import backfill, storage
-from quiz.translation.providers import ProviderError
 
 
 @shared_task(soft_time_limit=120, time_limit=150)
@@ -49,25 +46,6 @@ def learner(user_id: object) -> User:
 def reschedule_reviews(user_id: int) -> int:
     """After a change of desired retention: the learner's cards get the due dates it gives."""
     return services.reschedule_cards(learner(user_id))
-
-
-@shared_task(soft_time_limit=60, time_limit=90)
-def batch_save_translation_results(language: str, provider: str, entries: list) -> int:
-    """Store the machine translations a page showed (many objects); returns how many were written."""
-    provider = storage.parse_provider(provider)
-    return storage.save_machine_translations(language, provider, storage.parse_entries(entries, language))
-
-
-@shared_task(bind=True, max_retries=3, soft_time_limit=120, time_limit=150)
-def translate_missing_batch(self: Task, source_language: str, language: str, keys: list) -> dict:
-    """Backfill: translate and store one batch of missing or stale fields."""
-    if source_language not in language_codes() or language not in language_codes():
-        raise InvalidTaskArguments(f"unknown language in {source_language!r:.20} -> {language!r:.20}")
-    parsed = backfill.parse_keys(keys)
-    try:
-        return backfill.translate_batch(source_language, language, parsed)
-    except ProviderError as error:
-        raise retry_with_backoff(self, error, settings.TRANSLATION_RETRY_BASE_SECONDS) from None
 
 
 @shared_task(soft_time_limit=300, time_limit=360)

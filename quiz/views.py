@@ -18,8 +18,8 @@ from jobs.services import enqueue
 from quiz import charts, progress, scheduling, services
 from quiz.forms import ExamSearchForm, ReviewForm, StudySettingsForm
 from quiz.models import Attempt, Exam, Question, Rating, ReviewItem, Tag
-from quiz.translation import service as translation_service
-from quiz.translation.service import PageTranslation
+from translations import service as translation_service
+from translations.service import PageTranslation
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def page_language() -> str:
 
 
 def localize(*groups: tuple[str, Iterable[Model]]) -> PageTranslation:
-    """Show (source language, objects) groups in the page's language; see quiz.translation.service."""
+    """Show (source language, objects) groups in the page's language; see translations.service."""
     return translation_service.localize(page_language(), groups)
 
 

@@ -19,9 +19,9 @@ from quiz.models import (
     Rating,
     ReviewItem,
     ReviewLog,
-    Translation,
 )
-from quiz.translation import registry
+from translations import registry
+from translations.models import Translation
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,9 +9,10 @@ from accounts.models import User
 from notifications.models import Level
 from notifications.services import notify_users
 from quiz import attempts, services
-from quiz.models import Attempt, Choice, Exam, Question, Translation
-from quiz.translation import registry
+from quiz.models import Attempt, Choice, Exam, Question
 from tests.factories import make_user
+from translations import registry
+from translations.models import Translation
 
 # The code string that made the exam and result pages scroll sideways at 390 px, and words with no break.
 LONG_CODE = "send_email.s(to).set(queue='email').delay()" * 3

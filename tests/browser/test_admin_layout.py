@@ -7,10 +7,10 @@ from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from backup.models import Backup
-from quiz.translation import registry, storage
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, make_exam, make_user
 from tests.processes import WebServer
+from translations import registry, storage
 
 # How far the list's table reaches past its box, and the page past the window, in CSS pixels.
 OVERFLOW = """() => {
@@ -62,7 +62,7 @@ def test_the_admin_lists_fit_the_window(browser: Browser, web_server: WebServer,
     overflows = {}
     for name, path in {
         "backups": "/admin/backup/backup/",
-        "translations": "/admin/quiz/translation/",
+        "translations": "/admin/translations/translation/",
         "questions": f"/admin/quiz/question/?exam__id__exact={exam.pk}",
         "exam": f"/admin/quiz/exam/{exam.pk}/change/",
     }.items():

@@ -58,8 +58,7 @@ from backup.models import Backup
 from drillquiz.celery import app as celery_app
 from jobs.retry import InvalidTaskArguments
 from quiz import exam_io
-from quiz.models import Choice, Exam, Question, ReviewReminder, Translation
-from quiz.translation import registry
+from quiz.models import Choice, Exam, Question, ReviewReminder
 from tests.factories import PASSWORD, make_exam
 from tests.processes import ROOT, process_env
 from tests.sweep.forms import FormFields
@@ -76,6 +75,8 @@ from tests.sweep.strategies import (
     path_segment,
 )
 from tests.sweep.world import World, build_world, example_savepoint, row_counts
+from translations import registry
+from translations.models import Translation
 
 FUZZ = hypothesis.settings(
     max_examples=25,
@@ -85,7 +86,7 @@ FUZZ = hypothesis.settings(
 )
 FEW = hypothesis.settings(FUZZ, max_examples=20)
 
-OUR_APPS = ("accounts", "quiz", "notifications", "jobs", "backup", "monitoring")
+OUR_APPS = ("accounts", "quiz", "translations", "notifications", "jobs", "backup", "monitoring")
 
 
 # --- Sending garbage over HTTP ---------------------------------------------------------------------

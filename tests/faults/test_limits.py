@@ -27,10 +27,11 @@ from jobs import outbox
 from jobs.models import OutboxMessage
 from jobs.retry import InvalidTaskArguments
 from quiz import exam_io
-from quiz.models import Exam, Question, Translation
-from quiz.tasks import batch_save_translation_results, translate_missing_batch
-from quiz.translation import registry
+from quiz.models import Exam, Question
 from tests.factories import make_exam
+from translations import registry
+from translations.models import Translation
+from translations.tasks import batch_save_translation_results, translate_missing_batch
 
 MEGABYTE = 1024 * 1024
 TEN_MEGABYTES = 10 * MEGABYTE
@@ -240,14 +241,14 @@ WORST_PATTERN_INPUTS = {
     # An exam file's slug and tags: one character too many, a million times over.
     "quiz.exam_io.SLUG": "a" * MEGABYTE,
     "quiz.exam_io.TAG": "a" * MEGABYTE,
-    "quiz.rich_text.NEWLINE": "\r" * MEGABYTE,
+    "translations.code_markers.NEWLINE": "\r" * MEGABYTE,
 }
 
 
 def compiled_patterns() -> dict[str, re.Pattern[str]]:
     """Every compiled pattern at the top level of a module of our apps and project package."""
     found = {}
-    for package_name in ("accounts", "backup", "drillquiz", "jobs", "notifications", "quiz"):
+    for package_name in ("accounts", "backup", "drillquiz", "jobs", "notifications", "quiz", "translations"):
         package = importlib.import_module(package_name)
         for module_info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
             if ".migrations." in module_info.name or module_info.name.endswith((".asgi", ".wsgi")):

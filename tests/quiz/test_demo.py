@@ -10,11 +10,12 @@ from django.test import Client
 from pytest import MonkeyPatch
 
 from accounts.models import User
-from quiz import attempts, exam_io
+from quiz import attempts, exam_io, translatable
 from quiz.management.commands import load_demo
-from quiz.models import Attempt, Choice, Exam, Question, ReviewItem, Translation
-from quiz.translation import backfill, registry
+from quiz.models import Attempt, Choice, Exam, Question, ReviewItem
 from tests.factories import make_exam
+from translations import registry
+from translations.models import Translation
 
 # What the pseudo provider leaves in a text: "[ko] " or "[en] " in front, and its accented letters.
 PSEUDO_PREFIX = re.compile(r"\[(?:ko|en)\] ")
@@ -64,11 +65,11 @@ def test_the_demo_data_loads_once_and_is_worth_practising(db: None) -> None:
 def test_every_demo_text_has_a_human_translation_into_the_other_language(db: None) -> None:
     call_command("load_demo")
 
-    plans = backfill.plan(Exam.objects.all())
+    plans = translatable.plan(Exam.objects.all())
 
-    assert {plan.exam.slug for plan in plans} == set(Exam.objects.values_list("slug", flat=True))
+    assert {plan.subject.pk for plan in plans} == set(Exam.objects.values_list("pk", flat=True))
     for plan in plans:
-        assert set(plan.counts) == {"fresh"}, (plan.exam.slug, plan.language, plan.counts)
+        assert set(plan.counts) == {"fresh"}, (str(plan.subject), plan.language, plan.counts)
     assert set(Translation.objects.values_list("origin", flat=True)) == {Translation.Origin.HUMAN}
 
 

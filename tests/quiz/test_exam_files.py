@@ -13,10 +13,11 @@ from django.test import Client
 
 from accounts.models import User
 from quiz import exam_io
-from quiz.models import Choice, Exam, Question, Translation
-from quiz.translation import registry
+from quiz.models import Choice, Exam, Question
 from tests.factories import make_exam, make_user
 from tests.processes import ROOT, process_env
+from translations import registry
+from translations.models import Translation
 
 VALID: dict[str, Any] = {
     "format": "drillquiz-exam/1",

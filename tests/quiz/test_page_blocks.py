@@ -12,10 +12,11 @@ from pytest_django import Settings
 
 from accounts.models import User
 from quiz import attempts, page_blocks
-from quiz.models import Attempt, Exam, Translation
-from quiz.translation import registry, storage
+from quiz.models import Attempt, Exam
 from tests.factories import make_exam, make_user, right_answers
 from tests.quiz.test_question_admin import choice_rows
+from translations import registry, storage
+from translations.models import Translation
 
 
 def page(client: Client, url: str, language: str = "en") -> str:
@@ -138,9 +139,8 @@ def test_an_edit_of_a_translation_in_admin_shows_on_the_next_page(client: Client
     choice = exam.questions.get().choices.first()
     row = Translation.objects.get(model="quiz.choice", object_id=choice.pk, language="en")  # type: ignore[union-attr]
 
-    assert (
-        editor.post(f"/admin/quiz/translation/{row.pk}/change/", {"text": "EN Answer A, corrected"}).status_code == 302
-    )
+    corrected = editor.post(f"/admin/translations/translation/{row.pk}/change/", {"text": "EN Answer A, corrected"})
+    assert corrected.status_code == 302
 
     assert "EN Answer A, corrected" in page(client, f"/attempts/{attempt.pk}/")
 

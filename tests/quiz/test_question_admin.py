@@ -7,8 +7,8 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from quiz.models import Choice, Exam, Question
-from quiz.translation import registry, storage
 from tests.factories import make_exam, make_user
+from translations import registry, storage
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Markdown in questions, choices and explanations: what it renders, what the sanitiser lets through
-(hostile input included, by Hypothesis), and code that the translation markers give back byte for byte."""
+(hostile input included, by Hypothesis)."""
 
 from html.parser import HTMLParser
 
@@ -179,51 +179,6 @@ def test_any_text_renders_harmless(text: str) -> None:
     assert dangers(rich_text.render.__wrapped__(text)) == []
     assert dangers(rich_text.render_inline.__wrapped__(text)) == []
     assert dangers(rich_text.sanitise(text)) == []
-
-
-# --- Markers for translation: code goes out as a marker and comes back byte for byte.
-
-MARKDOWN_PIECES = st.sampled_from(
-    [
-        *("```py\n", "```\n", "~~~\n", "    ", "  ", "- ", "> ", "`", "``", "\\`", "](", ")", "[a]"),
-        *("\n", "\r\n", "\r", "x = 1", "코드", "text", " ", "⟦0⟧", "https://e.example/a.png"),
-    ]
-)
-MARKDOWN_TEXT = st.lists(st.one_of(MARKDOWN_PIECES, st.text(max_size=5)), max_size=25).map("".join)
-
-
-@settings(max_examples=500)
-@given(text=st.one_of(MARKDOWN_TEXT, st.text(max_size=200)))
-def test_markers_given_back_untouched_restore_the_text_exactly(text: str) -> None:
-    masked = rich_text.protect_code(text)
-
-    assert rich_text.restore_code(masked.text, masked) == text
-
-
-def test_code_blocks_spans_and_link_addresses_become_markers() -> None:
-    text = "Run `celery worker`:\n\n```bash\ncelery -A app worker\n```\n\nSee [docs](https://docs.celeryq.dev/)."
-
-    masked = rich_text.protect_code(text)
-
-    assert masked.text == "Run ⟦0⟧:\n\n⟦1⟧\n\nSee [docs](⟦2⟧)."
-    assert masked.kept == ["`celery worker`", "```bash\ncelery -A app worker\n```", "https://docs.celeryq.dev/"]
-
-
-def test_a_block_marker_joined_to_the_text_is_put_back_on_lines_of_its_own() -> None:
-    masked = rich_text.protect_code("Look:\n\n```py\nx = 1\n```\n\nDone.")
-
-    restored = rich_text.restore_code("Schau: ⟦ 0 ⟧ Fertig.", masked)
-
-    assert restored == "Schau:\n```py\nx = 1\n```\n Fertig."
-
-
-@pytest.mark.parametrize(
-    "answer", ["Run it:", "Run ⟦0⟧ and ⟦0⟧:", "Run ⟦7⟧:", "Run ⟦x⟧:", "Run ⟦0:", "Run ⟦0⟧ ⟦" + "9" * 5000 + "⟧"]
-)
-def test_a_translation_that_lost_or_repeated_a_marker_is_refused(answer: str) -> None:
-    masked = rich_text.protect_code("Run `ls`:")
-
-    assert rich_text.restore_code(answer, masked) is None
 
 
 # --- On the pages.

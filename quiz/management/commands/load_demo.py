@@ -6,9 +6,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from quiz import exam_io
+from quiz import exam_io, translatable
 from quiz.models import Exam
-from quiz.translation import backfill, storage
+from translations import storage
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 # Fingerprints (of export_exam) of the demo exams as earlier versions loaded them: an exam still
@@ -30,7 +30,7 @@ def fingerprint(data: dict[str, Any]) -> str:
 @transaction.atomic
 def replace(exam: Exam, data: dict[str, Any]) -> Exam:
     """The exam deleted with its stored translations (and attempts), and the file imported in its place."""
-    storage.delete_for(backfill.objects_of(exam))
+    storage.delete_for(translatable.objects_of(exam))
     exam.delete()
     return exam_io.import_exam(data)
 

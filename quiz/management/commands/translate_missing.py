@@ -8,8 +8,9 @@ from tqdm import tqdm
 
 from drillquiz.languages import language_codes
 from jobs.services import enqueue
+from quiz import translatable
 from quiz.models import Exam
-from quiz.translation import backfill
+from translations import backfill
 
 POLL_SECONDS = 0.5
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             exams = exams.filter(pk=exam)
             if not exams.exists():
                 raise CommandError(f"no exam with id {exam}")
-        plans = backfill.plan(exams, language)
+        plans = translatable.plan(exams, language)
         todo = sum(len(item.todo) for item in plans)
         human = sum(item.counts["human, stale"] for item in plans)
         self.stdout.write(f"{todo} texts to translate, {human} stale human translations left to editors.")

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
 
 from drillquiz.chunks import chunked
-from quiz import rich_text
+from translations import code_markers
+from translations.code_markers import CLOSE, OPEN
 
 CONNECT_TIMEOUT = 3.05
 
@@ -130,7 +131,7 @@ class OpenAIChatProvider:
                         "role": "system",
                         "content": f"Translate each string of the JSON array the user sends from {source} to "
                         f"{target}. Answer with only a JSON array of the translations, in the same order. "
-                        f"Keep every marker such as {rich_text.OPEN}0{rich_text.CLOSE} exactly as it is: it stands "
+                        f"Keep every marker such as {OPEN}0{CLOSE} exactly as it is: it stands "
                         "for code.",
                     },
                     {"role": "user", "content": json.dumps(batch, ensure_ascii=False)},
@@ -153,11 +154,11 @@ PROVIDERS: dict[str, type[Provider]] = {
 def translate(provider: Provider, texts: list[str], source: str, target: str) -> list[str]:
     """The provider's translations of texts, with their code (blocks, spans, link addresses) kept out of
     the provider's hands and put back byte for byte; ProviderError if it lost or repeated a marker."""
-    masked = [rich_text.protect_code(text) for text in texts]
+    masked = [code_markers.protect_code(text) for text in texts]
     translated = provider.translate([item.text for item in masked], source, target)
     restored = []
     for text, item in zip(translated, masked, strict=True):
-        back = rich_text.restore_code(text, item)
+        back = code_markers.restore_code(text, item)
         if back is None:
             raise ProviderError("translation provider lost or repeated a code marker")
         restored.append(back)

@@ -9,8 +9,8 @@ from pytest_django import Settings
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from quiz.translation import providers
 from tests.processes import wait_until
+from translations import providers
 
 
 def configure(settings: Settings, server: HTTPServer, provider: str) -> providers.Provider:

@@ -1,6 +1,6 @@
 """Translate-on-view: page latency with the background save against saving on the request path, and
 the save task's throughput in bulk against one save per field. Both pairs are measured side by side,
-interleaved, in one run, on PostgreSQL. Usage: make bench  (or: .venv/bin/python bench/translations.py)
+interleaved, in one run, on PostgreSQL. Usage: make bench  (or: .venv/bin/python bench/translate_on_view.py)
 """
 
 import argparse
@@ -19,10 +19,11 @@ from django.test import Client
 from accounts.models import User
 from drillquiz.celery import app
 from quiz import attempts
-from quiz.models import Exam, Translation
-from quiz.tasks import batch_save_translation_results
-from quiz.translation import registry, service, storage
+from quiz.models import Exam
 from tests.factories import make_exam, make_user
+from translations import registry, service, storage
+from translations.models import Translation
+from translations.tasks import batch_save_translation_results
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from drillquiz.once import CACHE_DOWN, first_time_within
 from jobs.services import enqueue
-from quiz.models import Translation
-from quiz.translation import providers, registry, storage
+from translations import providers, registry, storage
+from translations.models import Translation
 
 logger = logging.getLogger(__name__)
 

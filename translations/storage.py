@@ -12,10 +12,10 @@ from django.utils import timezone
 from drillquiz.chunks import chunked
 from drillquiz.ids import BIGINT_MAX
 from drillquiz.languages import language_codes
+from drillquiz.text import storable
 from jobs.retry import InvalidTaskArguments
-from quiz.models import Translation
-from quiz.text import storable
-from quiz.translation import registry
+from translations import registry
+from translations.models import Translation
 
 UPSERT_BATCH = 500
 # INSERT ... ON CONFLICT DO UPDATE ... WHERE: one statement per batch that never touches a human row,
@@ -210,3 +210,21 @@ def stale_ids(rows: Iterable[Translation]) -> set[int]:
         for row in rows
         if registry.source_hash(sources.get((row.model, row.object_id, row.field), "")) != row.source_hash
     }
+
+
+def source_languages(rows: list[Translation]) -> dict[tuple[str, int], str]:
+    """The source language of each row's object: one query per model, not one per row."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        ids[row.model].add(row.object_id)
+    languages = {}
+    for model_label, object_ids in ids.items():
+        model = registry.BY_LABEL[model_label]
+        path = registry.SOURCE_LANGUAGE_PATH[model]
+        languages.update(
+            {
+                (model_label, pk): language
+                for pk, language in model._default_manager.filter(pk__in=object_ids).values_list("pk", path)
+            }
+        )
+    return languages

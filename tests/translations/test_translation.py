@@ -22,11 +22,12 @@ from jobs.models import OutboxMessage
 from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
 from quiz import attempts
-from quiz.models import Exam, Question, Translation
-from quiz.tasks import batch_save_translation_results
-from quiz.translation import registry, storage
+from quiz.models import Exam, Question
 from tests.factories import make_exam, make_user
 from tests.processes import ROOT, free_port, process_env, wait_until
+from translations import registry, storage
+from translations.models import Translation
+from translations.tasks import batch_save_translation_results
 
 
 def english(request: Request) -> Response:
@@ -388,11 +389,11 @@ def test_editors_see_completeness_and_a_corrected_translation_becomes_human(clie
 
     page = client.get(f"/admin/quiz/exam/{exam.pk}/change/").content.decode()
     assert "en: 7 fresh, 1 stale, 0 missing, 0 human but stale" in page
-    stale = client.get("/admin/quiz/translation/?freshness=stale").context["cl"].result_list
+    stale = client.get("/admin/translations/translation/?freshness=stale").context["cl"].result_list
     assert [row.field for row in stale] == ["description"]
 
     row = Translation.objects.get(field="title", model="quiz.exam")
-    response = client.post(f"/admin/quiz/translation/{row.pk}/change/", {"text": "Kubernetes Basics"})
+    response = client.post(f"/admin/translations/translation/{row.pk}/change/", {"text": "Kubernetes Basics"})
 
     assert response.status_code == 302
     row.refresh_from_db()
@@ -410,7 +411,9 @@ def test_editors_queue_translation_of_stale_texts_from_admin(
     client.force_login(make_user("editor", is_staff=True, is_superuser=True))
 
     with django_capture_on_commit_callbacks() as enqueued:
-        from_list = client.post("/admin/quiz/translation/", {"action": "retranslate", "_selected_action": [stale.pk]})
+        from_list = client.post(
+            "/admin/translations/translation/", {"action": "retranslate", "_selected_action": [stale.pk]}
+        )
         from_exam = client.post("/admin/quiz/exam/", {"action": "translate_missing", "_selected_action": [exam.pk]})
 
     assert (from_list.status_code, from_exam.status_code) == (302, 302)

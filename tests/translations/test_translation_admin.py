@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from quiz.models import Exam, Translation
-from quiz.translation import registry, storage
+from quiz.models import Exam
 from tests.factories import make_exam, make_user
+from translations import registry, storage
+from translations.models import Translation
 
 LONG = "Pods are the smallest deployable units of computing that you can create and manage in Kubernetes. " * 3
 
@@ -35,7 +36,7 @@ def translate(exam: Exam, language: str = "ko", text: str = "번역") -> None:
 
 
 def listed(client: Client, **query: str) -> list[Translation]:
-    response = client.get("/admin/quiz/translation/", query)
+    response = client.get("/admin/translations/translation/", query)
     assert response.status_code == 200
     return list(response.context["cl"].result_list)
 
@@ -45,7 +46,7 @@ def test_each_row_names_the_exam_question_or_choice_it_translates_with_a_link(ed
     question = exam.questions.get()
     translate(exam)
 
-    page = editor.get("/admin/quiz/translation/").content.decode()
+    page = editor.get("/admin/translations/translation/").content.decode()
 
     assert f'Exam: <a href="/admin/quiz/exam/{exam.pk}/change/">Python basics</a>' in page
     assert f'Question: <a href="/admin/quiz/question/{question.pk}/change/">Question 1 of python?</a>' in page
@@ -60,8 +61,8 @@ def test_a_long_text_is_shortened_in_the_list_whole_on_hover_and_on_its_page(edi
     translate(exam, text=LONG)
     row = Translation.objects.get(field="title")
 
-    page = editor.get("/admin/quiz/translation/").content.decode()
-    change = editor.get(f"/admin/quiz/translation/{row.pk}/change/").content.decode()
+    page = editor.get("/admin/translations/translation/").content.decode()
+    change = editor.get(f"/admin/translations/translation/{row.pk}/change/").content.decode()
 
     assert f'<span title="{LONG}">{LONG[:79]}…</span>' in page
     assert LONG in change.split("<textarea")[1]
@@ -73,7 +74,7 @@ def test_a_row_whose_object_is_gone_says_so(editor: Client) -> None:
     exam_id = exam.pk
     exam.delete()
 
-    page = editor.get("/admin/quiz/translation/").content.decode()
+    page = editor.get("/admin/translations/translation/").content.decode()
 
     assert f"Exam {exam_id} (deleted)" in page
 
@@ -131,8 +132,15 @@ def test_missing_lists_no_rows_and_says_how_many_texts_of_each_exam_are_not_tran
     make_exam("done", questions=0, title="Done")
     translate(Exam.objects.get(slug="done"))
 
-    response = editor.get("/admin/quiz/translation/", {"freshness": "missing", "language__exact": "ko"})
+    response = editor.get("/admin/translations/translation/", {"freshness": "missing", "language__exact": "ko"})
 
     assert list(response.context["cl"].result_list) == []
     shown = [str(message) for message in response.context["messages"]]
     assert shown == [f"{exam.title}, ko: 7 texts not translated yet.", "The exam list's action translates them."]
+
+
+def test_a_saved_link_to_the_list_from_when_translations_were_the_quiz_apps_still_opens(editor: Client) -> None:
+    response = editor.get("/admin/quiz/translation/", {"freshness": "stale", "language__exact": "ko"})
+
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/translations/translation/?freshness=stale&language__exact=ko"

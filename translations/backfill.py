@@ -4,42 +4,39 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db import models
 
 from drillquiz.chunks import chunked
-from drillquiz.languages import language_codes
 from drillquiz.once import first_time_within
 from jobs.retry import InvalidTaskArguments
-from quiz.models import Choice, Exam, Question, Translation
-from quiz.translation import providers, registry, storage
+from jobs.services import enqueue
+from translations import providers, registry, storage
+from translations.models import Translation
 
 BATCH_SIZE = 50
 
 
 @dataclass
 class Plan:
-    """Work for one exam and language: keys to translate, and the counts for editors."""
+    """Work for one object and its parts (an exam and its questions) in one language: keys to
+    translate, and the counts for editors."""
 
-    exam: Exam
+    subject: models.Model
+    source_language: str
     language: str
     todo: list[storage.Key] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)  # fresh, stale, missing, human-stale
 
 
-def objects_of(exam: Exam) -> list:
-    questions = list(Question.objects.filter(exam=exam))
-    choices = list(Choice.objects.filter(question__exam=exam))
-    return [exam, *questions, *choices]
-
-
-def plan_exam(exam: Exam, languages: list[str]) -> list[Plan]:
-    """What is fresh, stale or missing for each target language of one exam (3 + languages queries)."""
-    objects = objects_of(exam)
+def plan_objects(
+    subject: models.Model, objects: list[models.Model], source_language: str, languages: list[str]
+) -> list[Plan]:
+    """What is fresh, stale or missing of these objects for each target language (one query a language)."""
     plans = []
     for language in languages:
-        if language == exam.source_language:
+        if language == source_language:
             continue
-        plan = Plan(exam, language)
+        plan = Plan(subject, source_language, language)
         stored = storage.stored_for(objects, language)
         for obj in objects:
             for name in registry.FIELDS[type(obj)]:
@@ -59,18 +56,34 @@ def plan_exam(exam: Exam, languages: list[str]) -> list[Plan]:
     return plans
 
 
-def plan(exams: QuerySet[Exam], language: str | None = None) -> list[Plan]:
-    languages = [language] if language else language_codes()
-    return [item for exam in exams for item in plan_exam(exam, languages)]
-
-
 def batches(plans: list[Plan]) -> list[tuple[str, str, list[list]]]:
     """(source language, target language, keys as JSON) task arguments, BATCH_SIZE keys at a time."""
     work = []
     for item in plans:
         keys = [list(key) for key in item.todo]
-        work += [(item.exam.source_language, item.language, batch) for batch in chunked(keys, BATCH_SIZE)]
+        work += [(item.source_language, item.language, batch) for batch in chunked(keys, BATCH_SIZE)]
     return work
+
+
+def queue_batches(plans: list[Plan]) -> int:
+    """Queue the translation of every planned key, BATCH_SIZE at a time; how many keys were queued."""
+    work = batches(plans)
+    for source_language, language, keys in work:
+        enqueue("quiz.tasks.translate_missing_batch", source_language, language, keys)
+    return sum(len(keys) for _source, _language, keys in work)
+
+
+def queue_retranslation(rows: list[Translation]) -> int:
+    """Queue machine translation of these rows' fields, grouped by their objects' source language."""
+    languages = storage.source_languages(rows)
+    groups: dict[tuple[str, str], list[list[object]]] = {}
+    for row in rows:
+        source_language = languages[(row.model, row.object_id)]
+        groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
+    for (source_language, language), keys in groups.items():
+        for batch in chunked(keys, BATCH_SIZE):
+            enqueue("quiz.tasks.translate_missing_batch", source_language, language, batch)
+    return sum(len(keys) for keys in groups.values())
 
 
 def claim_batch(source_language: str, language: str, keys: list[list]) -> bool:
