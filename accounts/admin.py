@@ -10,7 +10,7 @@ from drillquiz.admin_site import RecordAdmin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("language", "time_zone", "reminder_hour", "reminders_enabled")}),
@@ -35,7 +35,7 @@ class ActiveLockoutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Lockout)
-class LockoutAdmin(RecordAdmin):
+class LockoutAdmin(RecordAdmin[Lockout]):
     """Usernames and addresses locked out after repeated failed logins; clearing one lets it log in again.
 
     Axes records a lockout when it starts one, never by hand.

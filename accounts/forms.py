@@ -12,7 +12,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(available_timezones())]
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UserCreationForm[User]):
     email = forms.EmailField(label=_("Email"), help_text=_("For reminders and password resets."))
     # Filled with the browser's zone by static/js/site.js; left empty without JavaScript.
     time_zone = forms.CharField(
@@ -39,7 +39,7 @@ class SignupForm(UserCreationForm):
         return time_zone
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[User]):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     reminder_hour = forms.TypedChoiceField(
         label=_("Reminder hour"),

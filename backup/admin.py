@@ -19,7 +19,7 @@ from jobs.services import enqueue
 
 
 @admin.register(Backup)
-class BackupAdmin(RecordAdmin):
+class BackupAdmin(RecordAdmin[Backup]):
     """Backups are made by the task and pruned by retention: Admin lists, shows and downloads them."""
 
     list_display = (

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseBadRequest, QueryDict
 from django.http.response import HttpResponseBase
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+RecordT = TypeVar("RecordT", bound=Model)
 
 # Far above any filter value or search an admin types, far below what makes a slow query.
 QUERY_VALUE_MAX_LENGTH = 1000
@@ -53,11 +54,11 @@ class AdminConfig(BaseAdminConfig):
     default_site = "drillquiz.admin_site.AdminSite"
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(admin.ModelAdmin[RecordT]):
     """A record that the system writes (a task result, an outbox row): shown, never added or edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: RecordT | None = None) -> bool:
         return False

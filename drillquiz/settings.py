@@ -10,8 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
 from kombu import Exchange, Queue
+
+# Django classes generic in django-stubs (ModelAdmin[Lockout], ModelForm[User]) take [] at runtime too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -241,7 +245,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DrillQuiz <noreply@d
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # The site's public address, for links in emails sent by workers (no request to build them from).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Outside services; each is optional and the features that use them say so when unset.
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
@@ -281,7 +285,7 @@ if SENTRY_DSN:
     sentry.init(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE, SENTRY_SAMPLE_RATE, SENTRY_TRACES_SAMPLE_RATE)
 
 # An exam file (Admin's import page, `manage.py import_exam`) larger than this is refused unread.
-EXAM_FILE_MAX_BYTES = env.int("EXAM_FILE_MAX_BYTES", default=2 * 1024 * 1024)
+EXAM_FILE_MAX_BYTES: int = env.int("EXAM_FILE_MAX_BYTES", default=2 * 1024 * 1024)
 
 # Database backups (backup/): where the files go, how long one may take, how often it is retried
 # and how many are kept. BACKUP_DATABASE_URL may name a read-only role; it defaults to the site's.
@@ -298,7 +302,7 @@ BACKUP_SCHEDULE_WINDOW_SECONDS = env.int("BACKUP_SCHEDULE_WINDOW_SECONDS", defau
 
 # Celery: Redis database 0 as broker by convention; kombu's filesystem transport otherwise.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -346,7 +350,7 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "drillquiz.beat:LeaderScheduler"
 # A second beat waits while the leader holds its lock in Redis; it takes over this long after a crash.
-BEAT_LEADER_TTL_SECONDS = env.int("BEAT_LEADER_TTL_SECONDS", default=30)
+BEAT_LEADER_TTL_SECONDS: int = env.int("BEAT_LEADER_TTL_SECONDS", default=30)
 # Touched by beat on every tick (at least every 5 s); `manage.py beat_health` checks its age.
 BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "beat-heartbeat")))
 # Metrics (Prometheus text format). The web serves django-prometheus's figures on WEB_METRICS_PORT (0: off;

@@ -21,7 +21,7 @@ from jobs.services import UnknownTask, enqueue
 
 
 @admin.register(TrackedJob)
-class TrackedJobAdmin(RecordAdmin):
+class TrackedJobAdmin(RecordAdmin[TrackedJob]):
     """A job is recorded by starting it (jobs.services.start_job), never by hand."""
 
     list_display = ("task_id", "task_name", "user", "created")
@@ -43,7 +43,7 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(RecordAdmin):
+class OutboxMessageAdmin(RecordAdmin[OutboxMessage]):
     """Jobs recorded with their data; pending ones wait for the broker (the relay publishes them)."""
 
     list_display = ("task_name", "task_id", "created", "age", "sent", "attempts", "last_error")
@@ -73,12 +73,12 @@ admin.site.unregister(GroupResult)
 
 
 @admin.register(GroupResult)
-class GroupResultRecordAdmin(RecordAdmin, GroupResultAdmin):
+class GroupResultRecordAdmin(RecordAdmin[GroupResult], GroupResultAdmin):
     """What a worker wrote about a group of tasks."""
 
 
 @admin.register(TaskResult)
-class RerunnableTaskResultAdmin(RecordAdmin, TaskResultAdmin):
+class RerunnableTaskResultAdmin(RecordAdmin[TaskResult], TaskResultAdmin):
     """What a worker wrote about a task; staff who may change task results may run one again."""
 
     actions = ["rerun"]

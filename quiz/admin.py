@@ -40,13 +40,15 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a type-checking helper, not installed in production
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.TabularInline[Choice, Question]):
     model = Choice
     extra = 0
     min_num = 2
     fields = ("order", "text", "is_correct")
 
-    def get_formset(self, request: HttpRequest, obj: Question | None = None, **kwargs: Any) -> type[BaseInlineFormSet]:
+    def get_formset(
+        self, request: HttpRequest, obj: Question | None = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet[Choice, Question, forms.ModelForm[Choice]]]:
         return super().get_formset(request, obj, validate_min=True, **kwargs)  # a question has two choices or more
 
 
@@ -55,7 +57,7 @@ class ImportExamForm(forms.Form):
 
 
 @admin.register(Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(admin.ModelAdmin[Exam]):
     """An exam's own fields; its questions have pages of their own (QuestionAdmin), linked from here, so
     the page stays small however many questions the exam has."""
 
@@ -163,7 +165,7 @@ def first_words(text: str, words: int = 10) -> str:
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     """A question with its choices inline; the list, filtered by exam, reorders an exam's questions."""
 
     list_display = ("question_text", "exam", "order", "kind", "choice_count")
@@ -214,7 +216,8 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("choices"), ordering="choice_total")
     def choice_count(self, question: Question) -> int:
-        return question.choice_total  # type: ignore[attr-defined]
+        total: int = question.choice_total  # type: ignore[attr-defined]  # get_queryset's annotation
+        return total
 
     @admin.display(description=_("exam's page"))
     def exam_link(self, question: Question) -> str:
@@ -230,14 +233,14 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin[Tag]):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(admin.ModelAdmin[Attempt]):
     list_display = ("user", "exam", "mode", "started", "finished", "correct_count", "question_count")
     list_filter = ("mode", "exam")
     search_fields = ("user__username", "exam__title")
@@ -262,7 +265,9 @@ class LeechFilter(admin.SimpleListFilter):
     title = _("leech")
     parameter_name = "leech"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[ReviewItem]
+    ) -> list[tuple[str, "StrOrPromise"]]:
         return [("yes", _("leeches (forgotten %(count)d times or more)") % {"count": LEECH_LAPSES})]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:
@@ -270,7 +275,7 @@ class LeechFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(RecordAdmin):
+class ReviewItemAdmin(RecordAdmin[ReviewItem]):
     """Learners' cards, for editors to find the questions learners keep forgetting (leeches)."""
 
     list_display = ("user", "question", "state", "due", "stability", "difficulty", "lapses", "leech")
@@ -284,7 +289,7 @@ class ReviewItemAdmin(RecordAdmin):
 
 
 @admin.register(ReviewLog)
-class ReviewLogAdmin(RecordAdmin):
+class ReviewLogAdmin(RecordAdmin[ReviewLog]):
     list_display = ("reviewed_at", "user", "item", "rating", "duration_ms", "state_before", "state_after", "due_after")
     list_filter = ("rating", "state_before")
     search_fields = ("user__username",)
@@ -293,7 +298,7 @@ class ReviewLogAdmin(RecordAdmin):
 
 
 @admin.register(LearnerParameters)
-class LearnerParametersAdmin(RecordAdmin):
+class LearnerParametersAdmin(RecordAdmin[LearnerParameters]):
     """The weekly job's fits (quiz.fitting); a learner without one is scheduled with FSRS's defaults."""
 
     list_display = ("user", "fitted_at", "review_count", "initial_stability", "decay")
@@ -338,7 +343,9 @@ class StateFilter(admin.SimpleListFilter):
     title = _("state")
     parameter_name = "freshness"  # its first name, kept for the links editors saved
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Translation]
+    ) -> list[tuple[str, "StrOrPromise"]]:
         return [
             ("fresh", _("fresh")),
             ("stale", _("stale (source changed)")),
@@ -387,7 +394,9 @@ class ExamFilter(admin.SimpleListFilter):
     def exam_id(value: str | None) -> int | None:
         return plain_id(value or "")
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Translation]
+    ) -> list[tuple[str, "StrOrPromise"]]:
         return [(str(pk), title) for pk, title in Exam.objects.values_list("pk", "title")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Translation]) -> QuerySet[Translation]:
@@ -409,7 +418,9 @@ class KindFilter(admin.SimpleListFilter):
     title = _("translation of")
     parameter_name = "model"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, "StrOrPromise"]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Translation]
+    ) -> list[tuple[str, "StrOrPromise"]]:
         return [(label, capfirst(str(model._meta.verbose_name_plural))) for label, model in registry.BY_LABEL.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Translation]) -> QuerySet[Translation]:
@@ -449,7 +460,7 @@ class TranslationChangeList(ChangeList):
 
 
 @admin.register(Translation)
-class TranslationAdmin(admin.ModelAdmin):
+class TranslationAdmin(admin.ModelAdmin[Translation]):
     """Editors correct machine translations here; a saved translation becomes human and is never replaced."""
 
     list_display = ("translated", "field", "language", "origin", "short_text", "provider", "updated_shown")
@@ -490,7 +501,9 @@ class TranslationAdmin(admin.ModelAdmin):
         sources = storage.current_sources([(obj.model, obj.object_id, obj.field)])
         return sources[(obj.model, obj.object_id, obj.field)]
 
-    def save_model(self, request: HttpRequest, obj: Translation, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Translation, form: forms.ModelForm[Translation], change: bool
+    ) -> None:
         obj.origin = Translation.Origin.HUMAN
         obj.provider = f"editor:{request.user.get_username()}"
         obj.source_hash = registry.source_hash(self.source_text(obj))

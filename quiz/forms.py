@@ -174,7 +174,7 @@ class ReviewForm(forms.Form):
         return None if value is None else min(value, MAX_REVIEW_DURATION_MS)
 
 
-class StudySettingsForm(forms.ModelForm):
+class StudySettingsForm(forms.ModelForm[User]):
     """The learner's desired retention and daily limits (kept on their profile)."""
 
     desired_retention = forms.FloatField(
