@@ -33,8 +33,8 @@ from pathlib import Path
 from common import BENCH_ENV, ROOT, setup_django
 
 # Redis databases of this benchmark's own, so it may run beside the others.
-BENCH_ENV["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/8"
-BENCH_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/9"
+BENCH_ENV["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/12"
+BENCH_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/13"
 setup_django("drillquiz_bench_jobs")
 
 import redis
@@ -184,9 +184,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as workdir:
         for label, old, send in paths:
             outbox.broker_connection = fresh_broker_connection if old else POOLED_BROKER_CONNECTION  # type: ignore[assignment]
-            # Today: no pool (issue 20's pages work brings one) and CONN_MAX_AGE=0, a connect per task.
-            # Now: a connection kept between tasks, the pool's where it is merged, else CONN_MAX_AGE's.
-            env = {"DATABASE_POOL": "off", "DATABASE_CONN_MAX_AGE": "0" if old else "600"}
+            # Today: CONN_MAX_AGE=0 in the worker too, a connect per task. Now: the worker as make run starts it.
+            env = {"WORKER_DATABASE_CONN_MAX_AGE": "0"} if old else {}
             worker = Worker(Path(workdir) / f"worker-{len(rows)}.log", **env)
             clean_slate()
             with worker:
