@@ -13,7 +13,7 @@ from typing import Any
 
 from common import BENCH_ENV, setup_django
 
-# Redis databases of its own, so it may run beside the other benchmarks and the test suites.
+# The benchmarks' shared Redis databases: they run one at a time, under the shared lock.
 BENCH_ENV.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/5", CACHE_URL="redis://127.0.0.1:6379/6")
 setup_django("drillquiz_bench_admin")
 
