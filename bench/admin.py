@@ -13,8 +13,8 @@ from typing import Any
 
 from common import BENCH_ENV, setup_django
 
-# Redis databases of its own, so it may run beside the other benchmarks and the test suites.
-BENCH_ENV.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/14", CACHE_URL="redis://127.0.0.1:6379/15")
+# The benchmarks' shared Redis databases: they run one at a time, under the shared lock.
+BENCH_ENV.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/5", CACHE_URL="redis://127.0.0.1:6379/6")
 setup_django("drillquiz_bench_admin")
 
 from django.db import connection

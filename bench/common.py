@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -39,6 +40,16 @@ def setup_django(database: str = "drillquiz_bench") -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def exported(ref: str) -> Iterator[Path]:
+    """The project's files at a git commit, in a throwaway directory (no worktree, no checkout), to run
+    another commit's code beside ours."""
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as tree:
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        yield Path(tree)
 
 
 def session_cookie(user: Any) -> str:

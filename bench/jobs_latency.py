@@ -1,19 +1,20 @@
 """Jobs: enqueue-to-start latency and drain rate of no-op jobs on Redis, one worker as `make run`
 starts it (the Procfile's worker line), side by side in one run:
 
-- today's path (--old-path alone): the outbox publishes each job over a fresh broker connection
-  (so the queue is declared again every time) and the worker opens a new database connection
-  before every task (DATABASE_CONN_MAX_AGE=0);
-- the current path: publish over the app's pooled broker connection, the worker's database
-  connection kept between tasks (DATABASE_CONN_MAX_AGE=600 given to the worker: the Procfile's
-  worker gets none, it keeps its connection in the database pool of issue 20's pages work);
-- plain Celery: `.delay()`, no outbox, on the same worker.
+- the issue's start: the outbox publishes each job over a fresh broker connection (so the queue is
+  declared again every time) and the worker, the code of --before (git archive), opens a new
+  database connection before every task (DATABASE_CONN_MAX_AGE=0);
+- the last session's path: publish over the app's pooled broker connection, the --before worker
+  given DATABASE_CONN_MAX_AGE=600 (then the only way it kept its connection);
+- ours: this tree, the worker with no extra environment (it keeps its connection,
+  WORKER_DATABASE_CONN_MAX_AGE; each task result one INSERT ... ON CONFLICT), the publish after
+  commit without the row lock (jobs.outbox.publish_committed);
+- plain Celery: `.delay()`, no outbox, on our worker.
 
 Latency is from just before the enqueueing transaction opens to the first line of the task's body
-(time.time() in both processes), jobs paced --interval apart so none waits behind another. The
-drain fills the queue with --drain jobs while the worker is stopped, then times the worker from the
-first body's start to the last result stored. Usage: make bench  (or: .venv/bin/python bench/jobs_latency.py
---jobs 1000 --drain 20000)
+(time.time() in both processes), jobs paced --interval apart. The drain fills the queue with --drain
+jobs while the worker is stopped, then times the worker from the first body's start to the last
+result stored. Usage: make bench  (or: .venv/bin/python bench/jobs_latency.py --jobs 1000 --drain 20000)
 """
 
 import argparse
@@ -30,11 +31,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from common import BENCH_ENV, ROOT, setup_django
+from common import BENCH_ENV, ROOT, exported, setup_django
 
 # Redis databases of this benchmark's own, so it may run beside the others.
-BENCH_ENV["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/8"
-BENCH_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/9"
+BENCH_ENV["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/12"
+BENCH_ENV["CACHE_URL"] = "redis://127.0.0.1:6379/13"
 setup_django("drillquiz_bench_jobs")
 
 import redis
@@ -52,6 +53,12 @@ BIN = Path(sys.executable).parent
 # enqueue() takes only routed tasks; the benchmark's own no-op goes where the Procfile's worker reads.
 settings.CELERY_TASK_ROUTES[noop.name] = {"queue": "default"}
 POOLED_BROKER_CONNECTION = outbox.broker_connection
+UNLOCKED_PUBLISH = outbox.publish_committed
+
+
+def locked_publish(message: OutboxMessage) -> None:
+    """The publish after commit before this branch: always through publish's row lock."""
+    outbox.publish([message.pk])
 
 
 @contextlib.contextmanager
@@ -71,10 +78,11 @@ def worker_command() -> str:
 class Worker:
     """The worker in a process group of its own (shell, main process and pool), its log in a file."""
 
-    def __init__(self, log: Path, **env: str) -> None:
+    def __init__(self, log: Path, tree: Path, **env: str) -> None:
         self.log = log
+        self.tree = tree
         self.env = {**os.environ, **BENCH_ENV, "PATH": f"{BIN}:{os.environ['PATH']}", **env}
-        self.env["PYTHONPATH"] = str(ROOT / "bench")
+        self.env["PYTHONPATH"] = str(tree / "bench")
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> "Worker":
@@ -83,7 +91,7 @@ class Worker:
             # exec: the process waited for is the worker's main process, not a shell in front of it.
             command = ["sh", "-c", f"exec env {worker_command()}"]
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
+                command, cwd=self.tree, env=self.env, stdout=out, stderr=out, start_new_session=True
             )
         wait_until(lambda: self.log.read_text().count(" ready.") > ready_before, 60, "the worker to be ready")
         return self
@@ -171,23 +179,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1000, help="jobs whose latency is measured, per path")
     parser.add_argument("--interval", type=float, default=0.02, help="seconds between those jobs")
-    parser.add_argument("--drain", type=int, default=20_000, help="jobs drained per path")
-    parser.add_argument("--old-drain", type=int, default=2_000, help="jobs drained on today's path (slow to fill)")
-    parser.add_argument("--old-path", action="store_true", help="measure today's path only")
+    parser.add_argument("--drain", type=int, default=20_000, help="jobs drained on ours and plain Celery")
+    parser.add_argument("--old-drain", type=int, default=2_000, help="jobs drained on the two older paths")
+    parser.add_argument("--before", default="76d11ca", help="the commit whose worker the older paths run")
     options = parser.parse_args()
 
-    paths = [("today's path (fresh connections)", True, through_outbox)]
-    if not options.old_path:
-        paths += [("pooled broker, kept database connection", False, through_outbox)]
-        paths += [("plain Celery .delay() (no outbox)", False, plain_celery)]
     rows: list[tuple[str, list[float], float, int, float]] = []
-    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as workdir:
-        for label, old, send in paths:
-            outbox.broker_connection = fresh_broker_connection if old else POOLED_BROKER_CONNECTION  # type: ignore[assignment]
-            # Today: no pool (issue 20's pages work brings one) and CONN_MAX_AGE=0, a connect per task.
-            # Now: a connection kept between tasks, the pool's where it is merged, else CONN_MAX_AGE's.
-            env = {"DATABASE_POOL": "off", "DATABASE_CONN_MAX_AGE": "0" if old else "600"}
-            worker = Worker(Path(workdir) / f"worker-{len(rows)}.log", **env)
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as workdir, exported(options.before) as before:
+        # (label, the worker's tree, its environment, the outbox's broker connection if not the pool's)
+        paths = [
+            ("issue start (fresh connections)", before, {"DATABASE_CONN_MAX_AGE": "0"}, fresh_broker_connection),
+            ("last session (pooled broker, CONN_MAX_AGE=600)", before, {"DATABASE_CONN_MAX_AGE": "600"}, None),
+            ("ours", ROOT, {}, None),
+            ("plain Celery .delay() (no outbox), our worker", ROOT, {}, None),
+        ]
+        for label, tree, env, connection in paths:
+            old = tree != ROOT
+            outbox.broker_connection = connection or POOLED_BROKER_CONNECTION  # type: ignore[assignment]
+            outbox.publish_committed = locked_publish if old else UNLOCKED_PUBLISH
+            send = plain_celery if label.startswith("plain") else through_outbox
+            worker = Worker(Path(workdir) / f"worker-{len(rows)}.log", tree, DATABASE_POOL="off", **env)
             clean_slate()
             with worker:
                 print(f"{label}: measuring latency", file=sys.stderr)
@@ -207,8 +218,10 @@ def main() -> None:
             f"| {label} | {p50:.1f} ms | {p90:.1f} ms | {p99:.1f} ms | {max(measured):.1f} ms "
             f"| {enqueue_rate:.0f} | {drained} | {drain_rate:.0f} |"
         )
-    if len(rows) > 1:
-        print(f"\np50 ratio today/now: {statistics.median(rows[0][1]) / statistics.median(rows[1][1]):.2f}")
+    ours = statistics.median(rows[2][1])
+    print(f"\np50 ratios to ours: issue start {statistics.median(rows[0][1]) / ours:.2f}, ", end="")
+    print(f"last session {statistics.median(rows[1][1]) / ours:.2f}; ", end="")
+    print(f"drain ours/plain Celery {rows[2][4] / rows[3][4]:.2f}")
     print(f"load average: {os.getloadavg()[0]:.2f}")
 
 

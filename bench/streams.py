@@ -54,14 +54,14 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from common import BENCH_ENV, ROOT, setup_django
+from common import BENCH_ENV, ROOT, exported, setup_django
 
 DATABASE = "drillquiz_bench_streams"
 # The stream code before the one-lookup open (the `before` design of --measure reconnect).
@@ -254,15 +254,6 @@ def free_port() -> int:
 
 # Where each design's code is: "before" is added by main(), an export of --before (git archive).
 TREES = {"ours": ROOT, "polling": ROOT}
-
-
-@contextlib.contextmanager
-def exported(ref: str) -> Iterator[Path]:
-    """The project's files at a git commit, in a throwaway directory (no worktree, no checkout)."""
-    with tempfile.TemporaryDirectory(prefix="bench-streams-before-") as tree:
-        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
-        yield Path(tree)
 
 
 def start_server(design: str, port: int, logfile: Path) -> subprocess.Popen[bytes]:

@@ -14,8 +14,8 @@ from django.http.response import HttpResponseBase
 from drillquiz.metrics import serve_web_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
-# The web process pools its database connections (settings.DATABASES says why). Workers and beat keep one
-# connection each instead (CELERY_DB_REUSE_MAX): a pool's threads do not survive the prefork pool's fork.
+# The web process pools its database connections (settings.DATABASES says why). Workers keep one connection
+# each instead (WORKER_DATABASE_CONN_MAX_AGE): a pool's threads do not survive the prefork pool's fork.
 os.environ.setdefault("DATABASE_POOL", "on")
 
 # Responses that stay open for hours.

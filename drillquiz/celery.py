@@ -6,9 +6,10 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import Retry
-from celery.signals import task_prerun
+from celery.signals import celeryd_init, task_prerun
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 # Imported for what they register before any connection: our Redis transport under the name
 # redis://, and the JSON serializer that refuses task messages over the size limit.
@@ -103,3 +104,12 @@ def close_old_database_connections(task: Task, **kwargs: Any) -> None:
     Celery's own close (settings.CELERY_DB_REUSE_MAX) comes only every 1,000 tasks."""
     if not task.request.is_eager:  # an eager task runs inside its caller's transaction
         close_old_connections()
+
+
+@celeryd_init.connect
+def keep_database_connections(**kwargs: Any) -> None:
+    """A worker keeps its database connection between tasks (WORKER_DATABASE_CONN_MAX_AGE), before
+    its pool starts; a pooled database (OPTIONS["pool"]) keeps CONN_MAX_AGE 0, as Django requires."""
+    for alias in connections:
+        if "pool" not in connections.settings[alias].get("OPTIONS", {}):
+            connections.settings[alias]["CONN_MAX_AGE"] = settings.WORKER_DATABASE_CONN_MAX_AGE

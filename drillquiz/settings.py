@@ -343,6 +343,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # drillquiz.celery closes a failed or outlived connection before each task as Django does before each
 # request (CONN_MAX_AGE, CONN_HEALTH_CHECKS).
 CELERY_DB_REUSE_MAX = 1000
+# A worker process runs one task at a time, so it keeps its connection this long (its CONN_MAX_AGE,
+# set by drillquiz.celery when a worker starts): at the web's 0 it connected before every task.
+WORKER_DATABASE_CONN_MAX_AGE = env.int("WORKER_DATABASE_CONN_MAX_AGE", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_SEND_TASK_EVENTS = True

@@ -1,8 +1,11 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django_celery_results.managers import TaskResultManager
+from django_celery_results.models import TaskResult
 
 
 class TrackedJob(models.Model):
@@ -47,3 +50,55 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.task_id}"
+
+
+class TaskResultUpserts(TaskResultManager):
+    # django-celery-results' stubs lag its code (periodic_task_name, worker, date_started are passed).
+    def store_result(  # type: ignore[override]
+        self,
+        content_type: str,
+        content_encoding: str,
+        task_id: str,
+        result: Any,
+        status: str,
+        traceback: str | None = None,
+        meta: str | None = None,
+        periodic_task_name: str | None = None,
+        task_name: str | None = None,
+        task_args: str | None = None,
+        task_kwargs: str | None = None,
+        worker: str | None = None,
+        using: str | None = None,
+        **kwargs: Any,
+    ) -> TaskResult:
+        """django-celery-results' store, as one INSERT ... ON CONFLICT instead of a get_or_create and an
+        update (a SELECT, an INSERT in a transaction, then a SELECT and an UPDATE per task)."""
+        fields = {
+            "status": status,
+            "result": result,
+            "traceback": traceback,
+            "meta": meta,
+            "content_encoding": content_encoding,
+            "content_type": content_type,
+            "periodic_task_name": periodic_task_name,
+            "task_name": task_name,
+            "task_args": task_args,
+            "task_kwargs": task_kwargs,
+            "worker": worker,
+        }
+        if "date_started" in kwargs:
+            fields["date_started"] = kwargs["date_started"]
+        stored = self.model(task_id=task_id, **fields)
+        self.db_manager(using).bulk_create(
+            [stored], update_conflicts=True, unique_fields=["task_id"], update_fields=[*fields, "date_done"]
+        )
+        return stored
+
+
+class StoredTaskResult(TaskResult):
+    """django-celery-results' task result, stored in one statement (drillquiz.results's backend)."""
+
+    objects = TaskResultUpserts()
+
+    class Meta:
+        proxy = True
