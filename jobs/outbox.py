@@ -174,7 +174,8 @@ def queued(connection: Connection, queue: str) -> int:
     """Messages waiting in queue (not those a worker holds)."""
     with connection.channel() as channel:
         try:
-            return channel.queue_declare(queue=queue, passive=True).message_count  # type: ignore[attr-defined]
+            waiting: int = channel.queue_declare(queue=queue, passive=True).message_count  # type: ignore[attr-defined]
+            return waiting
         except connection.channel_errors:  # no such queue (Redis drops an empty list): nothing waits
             return 0
 
