@@ -320,7 +320,7 @@ else:
         "unacked_restore_throttle": env.int("BROKER_RESTORE_THROTTLE", default=10),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_RESULT_BACKEND = "drillquiz.results:RetryingDatabaseBackend"
+CELERY_RESULT_BACKEND = "jobs.results:RetryingDatabaseBackend"
 # Storing a result waits out a database restart (up to about 5 minutes) instead of failing the task.
 CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULT_BACKEND_MAX_RETRIES = 40

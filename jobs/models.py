@@ -96,7 +96,7 @@ class TaskResultUpserts(TaskResultManager):
 
 
 class StoredTaskResult(TaskResult):
-    """django-celery-results' task result, stored in one statement (drillquiz.results's backend)."""
+    """django-celery-results' task result, stored in one statement (jobs.results's backend)."""
 
     objects = TaskResultUpserts()
 

@@ -14,6 +14,7 @@ from translations import providers, registry, storage
 from translations.models import Translation
 
 BATCH_SIZE = 50
+KeyJSON = list[str | int]  # a storage.Key as a task argument carries it: [model, id, field]
 
 
 @dataclass
@@ -56,11 +57,11 @@ def plan_objects(
     return plans
 
 
-def batches(plans: list[Plan]) -> list[tuple[str, str, list[list]]]:
+def batches(plans: list[Plan]) -> list[tuple[str, str, list[KeyJSON]]]:
     """(source language, target language, keys as JSON) task arguments, BATCH_SIZE keys at a time."""
     work = []
     for item in plans:
-        keys = [list(key) for key in item.todo]
+        keys: list[KeyJSON] = [list(key) for key in item.todo]
         work += [(item.source_language, item.language, batch) for batch in chunked(keys, BATCH_SIZE)]
     return work
 
@@ -76,7 +77,7 @@ def queue_batches(plans: list[Plan]) -> int:
 def queue_retranslation(rows: list[Translation]) -> int:
     """Queue machine translation of these rows' fields, grouped by their objects' source language."""
     languages = storage.source_languages(rows)
-    groups: dict[tuple[str, str], list[list[object]]] = {}
+    groups: dict[tuple[str, str], list[KeyJSON]] = {}
     for row in rows:
         source_language = languages[(row.model, row.object_id)]
         groups.setdefault((source_language, row.language), []).append([row.model, row.object_id, row.field])
@@ -86,7 +87,7 @@ def queue_retranslation(rows: list[Translation]) -> int:
     return sum(len(keys) for keys in groups.values())
 
 
-def claim_batch(source_language: str, language: str, keys: list[list]) -> bool:
+def claim_batch(source_language: str, language: str, keys: list[KeyJSON]) -> bool:
     """True the first time this exact batch is asked for within an hour: a rerun of an interrupted
     backfill does not queue again what is still waiting in the queue."""
     fingerprint = hashlib.sha256(repr((source_language, language, keys)).encode()).hexdigest()
