@@ -1,3 +1,5 @@
+from typing import Any
+
 from celery import Task, shared_task
 from django.conf import settings
 
@@ -8,7 +10,7 @@ from notifications.email import MailServerUnavailable
 
 
 @shared_task(bind=True, max_retries=5, soft_time_limit=30, time_limit=45)
-def send_welcome_email(self: Task, user_id: int) -> str:
+def send_welcome_email(self: Task[Any, Any], user_id: int) -> str:
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         raise InvalidTaskArguments(f"user_id must be an integer, not {user_id!r:.40}")
     try:

@@ -1,4 +1,5 @@
 import logging
+from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -17,7 +18,7 @@ CELERY_HARD_LIMIT = CELERY_SOFT_LIMIT + 30
 
 
 @shared_task(bind=True, soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
-def backup_database(self: Task, trigger: str = Backup.Trigger.SCHEDULE) -> dict:
+def backup_database(self: Task[Any, Any], trigger: str = Backup.Trigger.SCHEDULE) -> dict[str, object]:
     """Back up the database (dump, verify, record, report); retried BACKUP_MAX_RETRIES times,
     BACKUP_RETRY_DELAY_SECONDS apart, with one Slack message at the end either way."""
     if trigger not in Backup.Trigger.values:
@@ -30,7 +31,7 @@ def backup_database(self: Task, trigger: str = Backup.Trigger.SCHEDULE) -> dict:
         return {"status": "refused", "reason": str(refused)}
 
 
-def attempt(task: Task, trigger: str) -> dict:
+def attempt(task: Task[Any, Any], trigger: str) -> dict[str, object]:
     may_retry = task.request.retries < settings.BACKUP_MAX_RETRIES
     try:
         backup = services.back_up(trigger, task.request.id or "", may_retry)
@@ -43,7 +44,7 @@ def attempt(task: Task, trigger: str) -> dict:
 
 
 @shared_task(soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
-def restore_drill() -> dict:
+def restore_drill() -> dict[str, Any]:
     """Weekly: restore the newest backup into a scratch database and compare row counts."""
     try:
         with services.running_here("drill"):
@@ -54,6 +55,6 @@ def restore_drill() -> dict:
 
 
 @shared_task(soft_time_limit=120, time_limit=150)
-def prune_backups() -> dict:
+def prune_backups() -> dict[str, list[str]]:
     """Daily: keep BACKUP_KEEP_DAILY daily and BACKUP_KEEP_WEEKLY weekly backups, delete the rest."""
     return services.prune()

@@ -30,7 +30,7 @@ DATABASE_RETRIES_HEADER = f"{HEADER_PREFIX}database_retries"
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
-class DatabaseRetryingTask(Task):
+class DatabaseRetryingTask(Task[Any, Any]):
     """The base of our tasks: a database that went away (a restart, a failover) fails the attempt,
     not the task. It is retried with a growing, jittered wait, up to DATABASE_MAX_RETRIES times.
 
@@ -98,7 +98,7 @@ app.autodiscover_tasks()
 
 
 @task_prerun.connect
-def close_old_database_connections(task: Task, **kwargs: Any) -> None:
+def close_old_database_connections(task: Task[Any, Any], **kwargs: Any) -> None:
     """Before each task, as Django before each request: a connection that failed, outlived
     CONN_MAX_AGE or was left in a transaction is closed, the rest are health-checked on first use.
     Celery's own close (settings.CELERY_DB_REUSE_MAX) comes only every 1,000 tasks."""

@@ -1,4 +1,5 @@
 import logging
+from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -12,7 +13,7 @@ SLACK_MAX_TRIES = 5
 
 
 @shared_task(bind=True, max_retries=SLACK_MAX_TRIES - 1, soft_time_limit=30, time_limit=45)
-def send_slack_alert(self: Task, payload: dict) -> str:
+def send_slack_alert(self: Task[Any, Any], payload: dict[str, Any]) -> str:
     """Post one message to the Slack webhook; 429 waits for Retry-After, 5xx and network errors back off."""
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
         raise InvalidTaskArguments("payload must be a Slack message object with a 'text' string")

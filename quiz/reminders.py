@@ -69,9 +69,9 @@ def due_for_reminder(now: datetime) -> list[Pair]:
     return pairs
 
 
-def chunks(pairs: list[Pair]) -> list[list[list]]:
+def chunks(pairs: list[Pair]) -> list[list[list[int | str]]]:
     """The pairs as JSON task arguments, CHUNK_SIZE at a time."""
-    encoded = [[user_id, day.isoformat()] for user_id, day in pairs]
+    encoded: list[list[int | str]] = [[user_id, day.isoformat()] for user_id, day in pairs]
     return list(chunked(encoded, CHUNK_SIZE))
 
 

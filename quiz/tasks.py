@@ -1,3 +1,5 @@
+from typing import Any
+
 from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -19,7 +21,7 @@ def send_due_review_reminders() -> int:
 
 
 @shared_task(bind=True, max_retries=8, soft_time_limit=240, time_limit=300)
-def send_review_reminder_chunk(self: Task, pairs: list) -> dict:
+def send_review_reminder_chunk(self: Task[Any, Any], pairs: list[Any]) -> dict[str, int]:
     parsed = reminders.parse_pairs(pairs)
     try:
         report = reminders.send_chunk(parsed)
