@@ -236,7 +236,8 @@ def submit_exam(request: AuthenticatedRequest[User], attempt: Attempt, entries: 
         return to_result(attempt)
     if finished:
         return to_result(attempt)
-    return render_exam(request, attempt, status=400, incomplete=True)
+    # 200, not 400: what was given is saved, and the page asks only for the questions left.
+    return render_exam(request, attempt, incomplete=True)
 
 
 # --- One answer, one flag.

@@ -327,7 +327,7 @@ def test_an_incomplete_submit_keeps_what_was_given_and_links_to_the_questions_le
 
     response = client.post(f"/attempts/{attempt.pk}/", {f"q{first.pk}": right(first)})
 
-    assert response.status_code == 400
+    assert response.status_code == 200  # the answer given is saved: no error status on a write
     page = response.content.decode()
     assert "Answer every question before you submit: 2 are left." in page
     assert '<a href="#question-2">Question 2</a>' in page
