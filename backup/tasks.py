@@ -7,7 +7,7 @@ from django.conf import settings
 from backup import services
 from backup.errors import BackupFailed, BackupRefused
 from backup.models import Backup
-from jobs.retry import InvalidTaskArguments
+from backup.payloads import BackupTrigger
 from notifications.services import FailureReported
 
 logger = logging.getLogger(__name__)
@@ -17,15 +17,13 @@ CELERY_SOFT_LIMIT = settings.BACKUP_TIME_LIMIT_SECONDS * 2 + 60
 CELERY_HARD_LIMIT = CELERY_SOFT_LIMIT + 30
 
 
-@shared_task(bind=True, soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
-def backup_database(self: Task[Any, Any], trigger: str = Backup.Trigger.SCHEDULE) -> dict[str, object]:
+@shared_task(bind=True, pydantic=True, soft_time_limit=CELERY_SOFT_LIMIT, time_limit=CELERY_HARD_LIMIT)
+def backup_database(self: Task[Any, Any], trigger: BackupTrigger | None = None) -> dict[str, object]:
     """Back up the database (dump, verify, record, report); retried BACKUP_MAX_RETRIES times,
-    BACKUP_RETRY_DELAY_SECONDS apart, with one Slack message at the end either way."""
-    if trigger not in Backup.Trigger.values:
-        raise InvalidTaskArguments(f"trigger must be one of {', '.join(Backup.Trigger.values)}")
+    BACKUP_RETRY_DELAY_SECONDS apart, with one Slack message at the end either way. No trigger: the schedule's."""
     try:
         with services.running_here():
-            return attempt(self, trigger)
+            return attempt(self, trigger.root if trigger else Backup.Trigger.SCHEDULE)
     except BackupRefused as refused:
         logger.info("backup not started: %s", refused)
         return {"status": "refused", "reason": str(refused)}

@@ -21,7 +21,7 @@ from drillquiz.celery import app
 from quiz import attempts
 from quiz.models import Exam
 from tests.factories import make_exam, make_user
-from translations import registry, service, storage
+from translations import payloads, registry, service, storage
 from translations.models import Translation
 from translations.tasks import batch_save_translation_results
 
@@ -56,21 +56,23 @@ def page_latencies(client: Client, url: str, rounds: int) -> dict[str, list[floa
 def entries_of(exam: Exam) -> list[dict[str, Any]]:
     objects = [exam, *exam.questions.all()]
     objects += [choice for question in exam.questions.all() for choice in question.choices.all()]
-    return [
-        storage.Entry(registry.label(type(obj)), obj.pk, name, f"EN {source}", registry.source_hash(source)).as_json()
-        for obj in objects
-        for name in registry.FIELDS[type(obj)]
-        if (source := getattr(obj, name))
-    ]
+    return payloads.entries_json(
+        [
+            storage.Entry(registry.label(type(obj)), obj.pk, name, f"EN {source}", registry.source_hash(source))
+            for obj in objects
+            for name in registry.FIELDS[type(obj)]
+            if (source := getattr(obj, name))
+        ]
+    )
 
 
 def save_rates(entries: list[dict[str, Any]], rounds: int) -> dict[str, list[float]]:
     def in_bulk() -> None:
-        batch_save_translation_results("en", "bench", entries)
+        batch_save_translation_results.apply(args=("en", "bench", entries)).get()
 
     def per_field() -> None:
         for item in entries:
-            batch_save_translation_results("en", "bench", [item])
+            batch_save_translation_results.apply(args=("en", "bench", [item])).get()
 
     designs: dict[str, Callable[[], None]] = {
         "one task for the page (bulk upsert)": in_bulk,

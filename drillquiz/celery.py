@@ -10,11 +10,13 @@ from celery.signals import celeryd_init, task_prerun
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from pydantic import ValidationError
 
 # Imported for what they register before any connection: our Redis transport under the name
 # redis://, and the JSON serializer that refuses task messages over the size limit.
 from drillquiz import broker, messages  # noqa: F401
 from drillquiz.log import redact
+from drillquiz.payloads import invalid_arguments
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drillquiz.settings")
 
@@ -33,6 +35,7 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 class DatabaseRetryingTask(Task[Any, Any]):
     """The base of our tasks: a database that went away (a restart, a failover) fails the attempt,
     not the task. It is retried with a growing, jittered wait, up to DATABASE_MAX_RETRIES times.
+    Arguments that are not what the task's payload models describe fail it at once (InvalidTaskArguments).
 
     That budget is the database's own: those retries are counted in a header and do not use up the
     retries a task allows itself for its own reasons (max_retries, say for an SMTP server that is
@@ -40,6 +43,12 @@ class DatabaseRetryingTask(Task[Any, Any]):
     """
 
     autoretry_for = DATABASE_ERRORS
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:  # raised by Celery's pydantic=True, before the task's body runs
+            raise invalid_arguments(error) from None
 
     def retry(
         self,

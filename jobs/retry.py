@@ -7,10 +7,6 @@ from celery import Task
 from celery.exceptions import Retry
 
 
-class InvalidTaskArguments(ValueError):
-    """A task was given arguments it can never succeed with: it fails at once, without retrying."""
-
-
 def backoff_seconds(retries: int, base: float, cap: float = 600) -> float:
     """Exponential back-off with full jitter: a random wait up to base * 2**retries, at most cap.
 

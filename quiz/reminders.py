@@ -19,8 +19,6 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.services import recipient
 from drillquiz.chunks import chunked
-from drillquiz.ids import BIGINT_MAX
-from jobs.retry import InvalidTaskArguments
 from notifications import email
 from notifications.models import Level, Notification
 from notifications.services import notify
@@ -73,23 +71,6 @@ def chunks(pairs: list[Pair]) -> list[list[list[int | str]]]:
     """The pairs as JSON task arguments, CHUNK_SIZE at a time."""
     encoded: list[list[int | str]] = [[user_id, day.isoformat()] for user_id, day in pairs]
     return list(chunked(encoded, CHUNK_SIZE))
-
-
-def parse_pairs(raw: object) -> list[Pair]:
-    """Task arguments back into pairs; InvalidTaskArguments when they are not [[int, "YYYY-MM-DD"], ...]."""
-    if not isinstance(raw, list) or not raw or len(raw) > CHUNK_SIZE:
-        raise InvalidTaskArguments(f"expected a list of 1 to {CHUNK_SIZE} [user_id, date] pairs")
-    pairs = []
-    for item in raw:
-        if not (isinstance(item, list) and len(item) == 2 and type(item[0]) is int and isinstance(item[1], str)):
-            raise InvalidTaskArguments(f"expected [user_id, 'YYYY-MM-DD'], got {item!r:.200}")
-        if not 0 < item[0] <= BIGINT_MAX:
-            raise InvalidTaskArguments(f"not a user id: {item[0]}")
-        try:
-            pairs.append((item[0], date.fromisoformat(item[1])))
-        except ValueError:
-            raise InvalidTaskArguments(f"not a date: {item[1]!r:.200}") from None
-    return pairs
 
 
 def claim(pairs: list[Pair], now: datetime) -> tuple[uuid.UUID, list[Pair], int]:

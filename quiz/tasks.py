@@ -5,10 +5,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from jobs.retry import InvalidTaskArguments, retry_with_backoff
+from drillquiz.payloads import InvalidTaskArguments, UserId
+from jobs.retry import retry_with_backoff
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
 from quiz import fitting, reminders, services
+from quiz.payloads import ReminderPairs
 
 
 @shared_task(soft_time_limit=120, time_limit=150)
@@ -20,11 +22,10 @@ def send_due_review_reminders() -> int:
     return len(chunks)
 
 
-@shared_task(bind=True, max_retries=8, soft_time_limit=240, time_limit=300)
-def send_review_reminder_chunk(self: Task[Any, Any], pairs: list[Any]) -> dict[str, int]:
-    parsed = reminders.parse_pairs(pairs)
+@shared_task(bind=True, pydantic=True, max_retries=8, soft_time_limit=240, time_limit=300)
+def send_review_reminder_chunk(self: Task[Any, Any], pairs: ReminderPairs) -> dict[str, int]:
     try:
-        report = reminders.send_chunk(parsed)
+        report = reminders.send_chunk(pairs.root)
     except MailServerUnavailable as error:
         raise retry_with_backoff(self, error, settings.EMAIL_RETRY_BASE_SECONDS) from None
     if report.held_elsewhere:
@@ -34,18 +35,16 @@ def send_review_reminder_chunk(self: Task[Any, Any], pairs: list[Any]) -> dict[s
     return vars(report)
 
 
-def learner(user_id: object) -> User:
-    """The user a task's argument names; InvalidTaskArguments if it is not the id of one."""
-    if type(user_id) is not int:
-        raise InvalidTaskArguments(f"expected a user id, got {user_id!r:.40}")
-    user = User.objects.filter(pk=user_id).first()
+def learner(user_id: UserId) -> User:
+    """The user a task's argument names; InvalidTaskArguments if there is none (any more)."""
+    user = User.objects.filter(pk=user_id.root).first()
     if user is None:
-        raise InvalidTaskArguments(f"no user {user_id}")
+        raise InvalidTaskArguments(f"no user {user_id.root}")
     return user
 
 
-@shared_task(soft_time_limit=120, time_limit=150)
-def reschedule_reviews(user_id: int) -> int:
+@shared_task(pydantic=True, soft_time_limit=120, time_limit=150)
+def reschedule_reviews(user_id: UserId) -> int:
     """After a change of desired retention: the learner's cards get the due dates it gives."""
     return services.reschedule_cards(learner(user_id))
 
@@ -61,7 +60,7 @@ def fit_all_learner_parameters() -> int:
 
 # A fit of 10,000 reviews takes well under a second (BENCHMARKS.md); the limit is for a learner
 # with far more, or a database that is slow to hand over their reviews.
-@shared_task(soft_time_limit=120, time_limit=150)
-def fit_learner_parameters(user_id: int) -> bool:
+@shared_task(pydantic=True, soft_time_limit=120, time_limit=150)
+def fit_learner_parameters(user_id: UserId) -> bool:
     """Fit one learner's FSRS parameters to their reviews; False where they keep the defaults."""
     return fitting.fit_learner(learner(user_id)) is not None

@@ -8,7 +8,6 @@ from django.db import models
 
 from drillquiz.chunks import chunked
 from drillquiz.once import first_time_within
-from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
 from translations import providers, registry, storage
 from translations.models import Translation
@@ -92,19 +91,6 @@ def claim_batch(source_language: str, language: str, keys: list[KeyJSON]) -> boo
     backfill does not queue again what is still waiting in the queue."""
     fingerprint = hashlib.sha256(repr((source_language, language, keys)).encode()).hexdigest()
     return first_time_within(f"translation-backfill:{fingerprint}", 3600)
-
-
-def parse_keys(raw: object) -> list[storage.Key]:
-    if not isinstance(raw, list) or not raw:
-        raise InvalidTaskArguments("keys must be a non-empty list of [model, id, field]")
-    keys = []
-    for item in raw:
-        if not (isinstance(item, list) and len(item) == 3 and storage.is_object_id(item[1])):
-            raise InvalidTaskArguments(f"a key is [model, id, field]: {item!r:.200}")
-        if not registry.is_registered(item[0], item[2]):
-            raise InvalidTaskArguments(f"({item[0]!r:.60}, {item[2]!r:.60}) is not a translated field")
-        keys.append((item[0], item[1], item[2]))
-    return keys
 
 
 def translate_batch(source_language: str, language: str, keys: list[storage.Key]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from drillquiz.once import CACHE_DOWN, first_time_within
 from jobs.services import enqueue
-from translations import providers, registry, storage
+from translations import payloads, providers, registry, storage
 from translations.models import Translation
 
 logger = logging.getLogger(__name__)
@@ -137,5 +137,5 @@ def schedule_save(page: PageTranslation, provider: str) -> None:
             "quiz.tasks.batch_save_translation_results",
             page.language,
             provider,
-            [entry.as_json() for entry in page.pending],
+            payloads.entries_json(page.pending),
         )

@@ -3,17 +3,15 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from pydantic import ConfigDict, Field
 
 from drillquiz.chunks import chunked
-from drillquiz.ids import BIGINT_MAX
-from drillquiz.languages import language_codes
-from drillquiz.text import storable
-from jobs.retry import InvalidTaskArguments
+from drillquiz.payloads import ObjectId, Storable
 from translations import registry
 from translations.models import Translation
 
@@ -34,63 +32,24 @@ HASH_LENGTH = Translation._meta.get_field("source_hash").max_length or 0
 
 @dataclass(frozen=True)
 class Entry:
-    """One machine-translated field of one object, as the save tasks carry it."""
+    """One translated field of one object. The save task carries it as a JSON object with the keys
+    model, id, field, text and hash (translations.payloads validates it into this)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     model: str
-    object_id: int
+    object_id: Annotated[ObjectId, Field(alias="id")]
     field: str
-    text: str
-    source_hash: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "id": self.object_id,
-            "field": self.field,
-            "text": self.text,
-            "hash": self.source_hash,
-        }
+    text: Annotated[str, Field(max_length=TEXT_MAX_LENGTH), Storable]
+    source_hash: Annotated[str, Field(alias="hash", max_length=HASH_LENGTH)]
 
 
-def is_object_id(value: Any) -> bool:
-    """A positive integer that fits the object_id column (a bigint)."""
-    return type(value) is int and 0 < value <= BIGINT_MAX
-
-
-def parse_provider(raw: Any) -> str:
-    """The provider's name as the provider column can hold it; InvalidTaskArguments otherwise."""
-    max_length = Translation._meta.get_field("provider").max_length or 0
-    if not isinstance(raw, str) or len(raw) > max_length or not storable(raw):
-        raise InvalidTaskArguments(f"provider must be a name of at most {max_length} characters: {raw!r:.100}")
-    return raw
-
-
-def parse_entries(raw: Any, language: Any) -> list[Entry]:
-    """Task arguments into entries; InvalidTaskArguments for anything not registered or malformed."""
-    if language not in language_codes():
-        raise InvalidTaskArguments(f"unknown language {language!r:.20}; known: {', '.join(language_codes())}")
-    if not isinstance(raw, list) or not raw:
-        raise InvalidTaskArguments("entries must be a non-empty list")
-    entries = []
-    for item in raw:
-        if not isinstance(item, dict) or set(item) != {"model", "id", "field", "text", "hash"}:
-            raise InvalidTaskArguments(f"an entry needs exactly model, id, field, text and hash: {item!r:.200}")
-        if not registry.is_registered(item["model"], item["field"]):
-            raise InvalidTaskArguments(f"({item['model']!r:.60}, {item['field']!r:.60}) is not a translated field")
-        if not is_object_id(item["id"]) or not isinstance(item["text"], str) or not isinstance(item["hash"], str):
-            raise InvalidTaskArguments(f"id must be a positive integer and text and hash strings: {item!r:.200}")
-        if len(item["text"]) > TEXT_MAX_LENGTH or len(item["hash"]) > HASH_LENGTH:
-            raise InvalidTaskArguments(
-                f"text must be at most {TEXT_MAX_LENGTH} characters and hash {HASH_LENGTH}: {item!r:.200}"
-            )
-        if not storable(item["text"]):
-            raise InvalidTaskArguments(f"text with NUL or an unpaired surrogate cannot be stored: {item!r:.200}")
-        entries.append(Entry(item["model"], item["id"], item["field"], item["text"], item["hash"]))
-    return entries
+class SourceGone(LookupError):
+    """An object whose translation a task was asked to save or make no longer exists."""
 
 
 def current_sources(keys: Iterable[Key]) -> dict[Key, str]:
-    """The current source text of each key, one query per model; InvalidTaskArguments if an object is gone."""
+    """The current source text of each key, one query per model; SourceGone if an object is gone."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for model_label, object_id, _field in keys:
         wanted[model_label].add(object_id)
@@ -101,7 +60,7 @@ def current_sources(keys: Iterable[Key]) -> dict[Key, str]:
         rows = model._default_manager.filter(pk__in=ids).values_list("pk", *fields)
         found = {row[0]: row[1:] for row in rows}
         if missing := ids - set(found):
-            raise InvalidTaskArguments(f"no {model_label} with id {', '.join(map(str, sorted(missing)))}")
+            raise SourceGone(f"no {model_label} with id {', '.join(map(str, sorted(missing)))}")
         for object_id, values in found.items():
             for field, value in zip(fields, values, strict=True):
                 sources[(model_label, object_id, field)] = value

@@ -9,6 +9,7 @@ from django.test import Client
 from accounts import services
 from accounts.models import User
 from accounts.tasks import send_welcome_email
+from drillquiz.payloads import UserId
 from notifications import email
 from tests.conftest import Inbox, MailServer
 from tests.factories import PASSWORD, make_user
@@ -44,8 +45,8 @@ def test_signup_sends_the_welcome_email_in_the_learners_language(
 
 
 def test_the_welcome_task_run_twice_sends_one_email(inbox: Inbox, learner: User) -> None:
-    assert send_welcome_email(learner.pk) == "sent"
-    assert send_welcome_email(learner.pk) == "already sent"
+    assert send_welcome_email(UserId(learner.pk)) == "sent"
+    assert send_welcome_email(UserId(learner.pk)) == "already sent"
 
     assert len(inbox.messages) == 1
 
@@ -62,10 +63,10 @@ def test_a_welcome_email_that_could_not_be_sent_is_sent_by_the_retry(smtp_server
 
 
 def test_the_welcome_task_refuses_bad_arguments_at_once(db: None) -> None:
-    with pytest.raises(ValueError, match="user_id must be an integer"):
-        send_welcome_email("1; drop table")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="UserId: value: expected an integer"):
+        send_welcome_email.apply(args=("1; drop table",)).get()
     with pytest.raises(ValueError, match="no user 424242"):
-        send_welcome_email(424242)
+        send_welcome_email.apply(args=(424242,)).get()
 
 
 def test_the_unsubscribe_link_asks_first_then_turns_reminders_off(client: Client, learner: User) -> None:

@@ -20,7 +20,7 @@ from backup.errors import BackupRefused
 from backup.models import Backup
 from backup.postgres import Postgres
 from backup.tasks import backup_database, restore_drill
-from jobs.retry import InvalidTaskArguments
+from drillquiz.payloads import InvalidTaskArguments
 from jobs.services import enqueue
 from notifications.models import Notification
 from tests.factories import make_exam, make_user

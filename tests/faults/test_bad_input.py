@@ -56,9 +56,9 @@ from accounts.services import UNSUBSCRIBE_SALT
 from backup.errors import BackupError
 from backup.models import Backup
 from drillquiz.celery import app as celery_app
-from jobs.retry import InvalidTaskArguments
+from drillquiz.payloads import InvalidTaskArguments
 from quiz import exam_io
-from quiz.models import Choice, Exam, Question, ReviewReminder
+from quiz.models import Choice, Exam, Question
 from tests.factories import PASSWORD, make_exam
 from tests.processes import ROOT, process_env
 from tests.sweep.forms import FormFields
@@ -76,7 +76,6 @@ from tests.sweep.strategies import (
 )
 from tests.sweep.world import World, build_world, example_savepoint, row_counts
 from translations import registry
-from translations.models import Translation
 
 FUZZ = hypothesis.settings(
     max_examples=25,
@@ -980,39 +979,3 @@ def test_a_task_given_garbage_fails_cleanly_and_writes_nothing(
             f"{name}{args!r:.300} ended {result.state}: {type(error).__name__}: {error}\n{result.traceback}"
         )
         assert row_counts() == before, f"{name}{args!r:.300} failed but wrote rows"
-
-
-# --- What the task sweep found, one regression each --------------------------------------------------
-
-
-def test_translation_tasks_refuse_what_the_table_cannot_hold(task_world: World) -> None:
-    model, object_id, field, source_hash = translation_keys(task_world)[0]
-    entry = {"model": model, "id": object_id, "field": field, "text": "T", "hash": source_hash}
-    tasks = our_task("quiz.tasks.batch_save_translation_results"), our_task("quiz.tasks.translate_missing_batch")
-
-    refused = [
-        tasks[0].apply(args=("ko", "pseudo", [{**entry, "text": "a\x00b"}])),
-        tasks[0].apply(args=("ko", "x" * 41, [entry])),
-        tasks[0].apply(args=("ko", "pseudo", [{**entry, "model": [model]}])),
-        tasks[0].apply(args=("ko", "pseudo", [{**entry, "id": 2**63}])),
-        tasks[1].apply(args=("en", "ko", [[{"model": model}, object_id, field]])),
-        tasks[1].apply(args=("en", "ko", [[model, -1, field]])),
-    ]
-
-    assert [type(result.result).__name__ for result in refused] == ["InvalidTaskArguments"] * len(refused)
-    assert not Translation.objects.exists()
-
-
-def test_a_reminder_chunk_with_a_user_gone_since_the_fan_out_reminds_the_others(task_world: World) -> None:
-    today = task_world.learner.local_today().isoformat()
-    chunk = our_task("quiz.tasks.send_review_reminder_chunk")
-
-    with example_savepoint():  # foreign keys checked per statement, as in the worker
-        result = chunk.apply(args=([[999_999, today], [task_world.learner.pk, today]],))
-
-        assert result.state == "SUCCESS", result.traceback
-        report = result.get()
-        assert (report["sent"], report["nothing_due"]) == (1, 1)
-        assert ReviewReminder.objects.get().user_id == task_world.learner.pk
-    out_of_range = chunk.apply(args=([[2**63, today]],))
-    assert isinstance(out_of_range.result, InvalidTaskArguments)

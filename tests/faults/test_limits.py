@@ -23,9 +23,9 @@ from kombu import Connection
 
 from drillquiz.celery import app
 from drillquiz.messages import MessageTooLarge
+from drillquiz.payloads import InvalidTaskArguments
 from jobs import outbox
 from jobs.models import OutboxMessage
-from jobs.retry import InvalidTaskArguments
 from quiz import exam_io
 from quiz.models import Exam, Question
 from tests.factories import make_exam

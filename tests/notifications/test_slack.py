@@ -38,7 +38,7 @@ def test_the_task_posts_the_payload_to_the_webhook(slack_webhook: HTTPServer) ->
     slack_webhook.expect_request("/hook", method="POST").respond_with_data("ok")
     payload = slack_payload()
 
-    assert send_slack_alert(dict(payload)) == "sent"  # a plain dict, as the worker decodes it
+    assert send_slack_alert.apply(args=(dict(payload),)).get() == "sent"  # a plain dict, as the worker decodes it
     assert received(slack_webhook) == [payload]
 
 

@@ -14,7 +14,7 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
 from accounts.models import User
-from jobs.retry import InvalidTaskArguments
+from drillquiz.payloads import InvalidTaskArguments, UserId
 from jobs.services import enqueue
 from quiz import fitting, scheduling, services
 from quiz.models import CardState, Exam, LearnerParameters, Rating, ReviewItem, ReviewLog
@@ -67,7 +67,7 @@ def studious(learner: User, exam: Exam) -> User:
 def test_a_learner_with_enough_reviews_gets_parameters_fitted_to_them(studious: User) -> None:
     reviews = ReviewLog.objects.filter(user=studious).count()
 
-    assert fit_learner_parameters(studious.pk) is True
+    assert fit_learner_parameters(UserId(studious.pk)) is True
 
     stored = LearnerParameters.objects.get(user=studious)
     assert stored.review_count == reviews
@@ -96,7 +96,7 @@ def test_a_learner_below_the_optimisers_minimum_keeps_the_defaults(learner: User
     study(learner, make_exam("short", questions=2), recall=1.0, days=10)
     assert ReviewLog.objects.filter(user=learner).exists()
 
-    assert fit_learner_parameters(learner.pk) is False
+    assert fit_learner_parameters(UserId(learner.pk)) is False
 
     assert not LearnerParameters.objects.filter(user=learner).exists()
     assert list(scheduling.scheduler_for(learner).parameters) == DEFAULTS
@@ -154,19 +154,19 @@ def test_the_day_of_a_review_is_the_learners_local_day() -> None:
 
 
 def test_fitting_twice_in_one_week_keeps_one_row_and_the_same_parameters(studious: User, exam: Exam) -> None:
-    fit_learner_parameters(studious.pk)
+    fit_learner_parameters(UserId(studious.pk))
     first = LearnerParameters.objects.get(user=studious)
     # Reviews of this week (dated after its start, even if that is later than now) must not change
     # a second fit this week.
     this_week = fitting.week_start(timezone.now()) + timedelta(days=2)
     study(studious, make_exam("more", questions=10), recall=0.3, days=1, until=this_week)
 
-    fit_learner_parameters(studious.pk)
+    fit_learner_parameters(UserId(studious.pk))
     assert list(LearnerParameters.objects.filter(user=studious).values_list("pk", "parameters", "fitted_at")) == [
         (first.pk, first.parameters, first.fitted_at)
     ]
     LearnerParameters.objects.all().delete()
-    fit_learner_parameters(studious.pk)
+    fit_learner_parameters(UserId(studious.pk))
 
     again = LearnerParameters.objects.get(user=studious)
     assert (again.parameters, again.review_count) == (first.parameters, first.review_count)
@@ -184,7 +184,7 @@ def test_a_fit_from_an_earlier_week_is_fitted_again(studious: User) -> None:
 
 
 def test_a_learners_next_review_uses_their_parameters(studious: User, other_learner: User) -> None:
-    fit_learner_parameters(studious.pk)
+    fit_learner_parameters(UserId(studious.pk))
     fitted = LearnerParameters.objects.get(user=studious).parameters
     new_exam = make_exam("new", questions=1)
     question = new_exam.questions.get()
@@ -237,7 +237,7 @@ def test_setup_installs_the_weekly_fit_on_monday_night_in_seoul(db: None) -> Non
 
 
 def test_admin_shows_a_learners_parameters_beside_the_defaults(client: Client, studious: User) -> None:
-    fit_learner_parameters(studious.pk)
+    fit_learner_parameters(UserId(studious.pk))
     stored = LearnerParameters.objects.get(user=studious)
     client.force_login(make_user("root", is_staff=True, is_superuser=True))
 

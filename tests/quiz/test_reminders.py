@@ -1,6 +1,7 @@
 """Daily review reminders: the learner's own hour and day, one email a day, one SMTP connection a chunk."""
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from django_celery_results.models import TaskResult
 from pytest_django import Settings
 
 from accounts.models import User
-from jobs.retry import InvalidTaskArguments
+from drillquiz.payloads import InvalidTaskArguments
 from jobs.services import enqueue
 from notifications.email import MailServerUnavailable
 from quiz import reminders
@@ -21,6 +22,7 @@ from quiz.tasks import send_due_review_reminders, send_review_reminder_chunk
 from tests.conftest import Inbox, MailServer
 from tests.factories import make_exam, make_user
 from tests.processes import wait_until
+from tests.sweep.world import example_savepoint
 
 SEOUL, LOS_ANGELES = ZoneInfo("Asia/Seoul"), ZoneInfo("America/Los_Angeles")
 # 2026-11-24 00:00 UTC is 09:00 on the 24th in Seoul and 16:00 on the 23rd in Los Angeles (UTC-8).
@@ -220,19 +222,35 @@ def test_a_chunk_runs_a_constant_number_of_queries(exam: Exam, inbox: Inbox) -> 
 @pytest.mark.parametrize(
     ("pairs", "problem"),
     [
-        ("[[1, '2026-11-24']]", "expected a list"),
-        ([], "expected a list"),
-        ([[1]], "expected [user_id, 'YYYY-MM-DD']"),
-        ([["1", "2026-11-24"]], "expected [user_id, 'YYYY-MM-DD']"),
-        ([[True, "2026-11-24"]], "expected [user_id, 'YYYY-MM-DD']"),
-        ([[1, "24/11/2026"]], "not a date"),
-        ([[1, "2026-11-24"]] * 201, "expected a list of 1 to 200"),
+        ("[[1, '2026-11-24']]", "value: Input should be a valid list"),
+        ([], "value: List should have at least 1 item"),
+        ([[1]], "[0][1]: Field required"),
+        ([["1", "2026-11-24"]], "[0][0]: expected an integer"),
+        ([[True, "2026-11-24"]], "[0][0]: expected an integer"),
+        ([[1, "24/11/2026"]], "[0][1]: Input should be a valid date"),
+        ([[1, "2026-11-24"]] * 201, "value: List should have at most 200 items"),
+        ([[2**63, "2026-11-24"]], "[0][0]: Input should be less than or equal to 9223372036854775807"),
     ],
 )
 def test_a_chunk_task_refuses_bad_arguments_at_once(db: None, pairs: object, problem: str) -> None:
-    with pytest.raises(InvalidTaskArguments, match=problem.replace("[", r"\[")):
+    with pytest.raises(InvalidTaskArguments, match=re.escape(f"ReminderPairs: {problem}")):
         send_review_reminder_chunk(pairs)  # type: ignore[arg-type]
     assert not ReviewReminder.objects.exists()
+
+
+def test_a_chunk_with_a_user_gone_since_the_fan_out_reminds_the_others(exam: Exam, inbox: Inbox) -> None:
+    learner = make_user("learner")
+    due(learner, exam, learner.local_today())
+    today = learner.local_today().isoformat()
+
+    with example_savepoint():  # foreign keys checked per statement, as in the worker
+        result = send_review_reminder_chunk.apply(args=([[999_999, today], [learner.pk, today]],))
+
+        assert result.state == "SUCCESS", result.traceback
+        report = result.get()
+        assert (report["sent"], report["nothing_due"]) == (1, 1)
+        assert ReviewReminder.objects.get().user_id == learner.pk
+    assert len(inbox.messages) == 1
 
 
 def learners_due_this_hour() -> list[User]:

@@ -18,16 +18,16 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from accounts.models import User
+from drillquiz.payloads import InvalidTaskArguments
 from jobs.models import OutboxMessage
-from jobs.retry import InvalidTaskArguments
 from jobs.services import enqueue
 from quiz import attempts
 from quiz.models import Exam, Question
 from tests.factories import make_exam, make_user
 from tests.processes import ROOT, free_port, process_env, wait_until
-from translations import registry, storage
+from translations import payloads, registry, storage
 from translations.models import Translation
-from translations.tasks import batch_save_translation_results
+from translations.tasks import batch_save_translation_results, translate_missing_batch
 
 
 def english(request: Request) -> Response:
@@ -234,6 +234,12 @@ def page_entries_for(exam: Exam) -> list[storage.Entry]:
     ]
 
 
+def save(*args: object) -> int:
+    """The save task run on JSON arguments, as a worker runs it; its error raised."""
+    written: int = batch_save_translation_results.apply(args=args).get()
+    return written
+
+
 def test_a_human_translation_is_never_overwritten_by_a_machine_one(db: None) -> None:
     exam = korean_exam(1)
     source = registry.source_hash(exam.title)
@@ -248,7 +254,7 @@ def test_a_human_translation_is_never_overwritten_by_a_machine_one(db: None) -> 
         provider="editor:kim",
     )
 
-    written = batch_save_translation_results(
+    written = save(
         "en",
         "libretranslate",
         [{"model": "quiz.exam", "id": exam.pk, "field": "title", "text": "EN machine", "hash": source}],
@@ -260,10 +266,10 @@ def test_a_human_translation_is_never_overwritten_by_a_machine_one(db: None) -> 
 
 def test_saving_twice_leaves_one_row_per_field(db: None) -> None:
     exam = korean_exam(1)
-    entries = [entry.as_json() for entry in page_entries_for(exam)]
+    entries = payloads.entries_json(page_entries_for(exam))
 
-    batch_save_translation_results("en", "pseudo", entries)
-    batch_save_translation_results("en", "pseudo", entries)
+    save("en", "pseudo", entries)
+    save("en", "pseudo", entries)
 
     assert Translation.objects.count() == len(entries)
 
@@ -274,22 +280,22 @@ def entry(model: str = "quiz.exam", object_id: int = 0, field: str = "title") ->
 
 BAD_SAVES: dict[str, tuple[Callable[[int], int], str]] = {
     "unregistered model": (
-        lambda pk: batch_save_translation_results("en", "x", [entry("auth.user", pk, "username")]),
+        lambda pk: save("en", "x", [entry("auth.user", pk, "username")]),
         "('auth.user', 'username') is not a translated field",
     ),
     "unknown field": (
-        lambda pk: batch_save_translation_results("en", "x", [entry(object_id=pk, field="slug")]),
+        lambda pk: save("en", "x", [entry(object_id=pk, field="slug")]),
         "('quiz.exam', 'slug') is not a translated field",
     ),
     "missing object": (
-        lambda pk: batch_save_translation_results("en", "x", [entry(object_id=999999)]),
+        lambda pk: save("en", "x", [entry(object_id=999999)]),
         "no quiz.exam with id 999999",
     ),
     "unknown language": (
-        lambda pk: batch_save_translation_results("fr", "x", [entry(object_id=pk)]),
-        "unknown language 'fr'",
+        lambda pk: save("fr", "x", [entry(object_id=pk)]),
+        "unknown language; known: ko, en (got 'fr')",
     ),
-    "not a list": (lambda pk: batch_save_translation_results("en", "x", "not a list"), "non-empty list"),  # type: ignore[arg-type]
+    "not a list": (lambda pk: save("en", "x", "not a list"), "Input should be a valid list"),
 }
 
 
@@ -301,6 +307,23 @@ def test_bad_task_arguments_write_nothing_and_fail_with_a_clear_error(db: None, 
     with pytest.raises(InvalidTaskArguments, match=re.escape(problem)):
         call(exam.pk)
 
+    assert not Translation.objects.exists()
+
+
+def test_the_translation_tasks_refuse_what_the_table_cannot_hold(db: None) -> None:
+    entry = payloads.entries_json(page_entries_for(korean_exam(1)))[0]
+    model, object_id, field = entry["model"], entry["id"], entry["field"]
+
+    refused = [
+        batch_save_translation_results.apply(args=("en", "pseudo", [{**entry, "text": "a\x00b"}])),
+        batch_save_translation_results.apply(args=("en", "x" * 41, [entry])),
+        batch_save_translation_results.apply(args=("en", "pseudo", [{**entry, "model": [model]}])),
+        batch_save_translation_results.apply(args=("en", "pseudo", [{**entry, "id": 2**63}])),
+        translate_missing_batch.apply(args=("ko", "en", [[{"model": model}, object_id, field]])),
+        translate_missing_batch.apply(args=("ko", "en", [[model, -1, field]])),
+    ]
+
+    assert [type(result.result).__name__ for result in refused] == ["InvalidTaskArguments"] * len(refused)
     assert not Translation.objects.exists()
 
 
@@ -382,7 +405,7 @@ def test_the_backfill_refuses_bad_options_with_one_line(args: list[str], message
 
 def test_editors_see_completeness_and_a_corrected_translation_becomes_human(client: Client, db: None) -> None:
     exam = korean_exam(1)
-    batch_save_translation_results("en", "pseudo", [entry.as_json() for entry in page_entries_for(exam)])
+    save("en", "pseudo", payloads.entries_json(page_entries_for(exam)))
     exam.description = "바뀐 설명"
     exam.save()
     client.force_login(make_user("editor", is_staff=True, is_superuser=True))
@@ -404,7 +427,7 @@ def test_editors_queue_translation_of_stale_texts_from_admin(
     client: Client, db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     exam = korean_exam(1)
-    batch_save_translation_results("en", "pseudo", [entry.as_json() for entry in page_entries_for(exam)])
+    save("en", "pseudo", payloads.entries_json(page_entries_for(exam)))
     exam.description = "바뀐 설명"
     exam.save()
     stale = Translation.objects.get(field="description")
