@@ -79,7 +79,7 @@ def test_an_unanswered_question_keeps_the_attempt_open_and_is_linked(client: Cli
 
     response = client.post(f"/attempts/{attempt.pk}/", answers)
 
-    assert response.status_code == 400
+    assert response.status_code == 200  # the answers given are saved: no error status on a write
     assert '<a href="#question-1">Question 1</a>' in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.finished is None
