@@ -6,9 +6,10 @@ Receiving: each web process runs ONE hub task: with Redis, a single subscription
 without Redis (the embedded default), one database query every few seconds for all of the
 process's open streams. The hub hands each event to the open streams of its user, which wait on
 an asyncio queue: an idle stream holds no thread and no database connection.
-Opening: one trip to the process's shared sync thread looks up the session's user and the first
-replay batch; that thread keeps its one database connection from stream to stream (it serves no
-request of Django's handler, so no request signal closes it), the process's only one for streams.
+Opening: one trip to the process's shared sync thread looks up the session, then the session's user
+and the first replay batch together (two queries); that thread keeps its one database connection
+from stream to stream (it serves no request of Django's handler, so no request signal closes it),
+the process's only one for streams.
 """
 
 import asyncio
@@ -25,9 +26,12 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Max
+from django.db.models import FilteredRelation, Max, Q
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 
 from notifications.models import Notification
 
@@ -38,18 +42,22 @@ POLL_SECONDS = 2  # the embedded default's database poll, shared by all streams 
 REPLAY_LIMIT = 200
 QUEUE_SIZE = 100  # a stream further behind than this resynchronises from the database
 RESYNC = {"resync": True}
+EVENT_FIELDS = ("id", "level", "title", "body", "link", "created")
+# The backend whose users an opening stream looks up itself (lookup() says how); any other takes
+# Django's own auth.get_user.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def event(user_id: int, values: Iterable[Any]) -> dict[str, Any]:
+    """A notification as the streams carry it, from its EVENT_FIELDS' values."""
+    data = dict(zip(EVENT_FIELDS, values, strict=True))
+    data["user"] = user_id
+    data["created"] = data["created"].isoformat()
+    return data
 
 
 def event_data(notification: Notification) -> dict[str, Any]:
-    return {
-        "id": notification.pk,
-        "user": notification.user_id,
-        "level": notification.level,
-        "title": notification.title,
-        "body": notification.body,
-        "link": notification.link,
-        "created": notification.created.isoformat(),
-    }
+    return event(notification.user_id, (getattr(notification, name) for name in EVENT_FIELDS))
 
 
 def channel() -> str:
@@ -185,14 +193,14 @@ def newest_id() -> int:
 def events_after(newest: int, user_ids: list[int]) -> list[dict[str, Any]]:
     drop_broken_connection()
     rows = Notification.objects.filter(pk__gt=newest, user_id__in=user_ids).order_by("pk")
-    return [event_data(row) for row in rows]
+    return [event(user_id, values) for user_id, *values in rows.values_list("user_id", *EVENT_FIELDS)]
 
 
 def missed(user_id: int, after: int) -> list[dict[str, Any]]:
     """The user's notifications after an event id, oldest first (the replay on reconnect)."""
     drop_broken_connection()
     rows = Notification.objects.filter(user_id=user_id, pk__gt=after).order_by("pk")[:REPLAY_LIMIT]
-    return [event_data(row) for row in rows]
+    return [event(user_id, values) for values in rows.values_list(*EVENT_FIELDS)]
 
 
 def drop_broken_connection() -> None:
@@ -203,13 +211,44 @@ def drop_broken_connection() -> None:
 
 
 def lookup(request: HttpRequest, after: int) -> tuple[int, list[dict[str, Any]]] | None:
-    """An opening stream's one trip to the database: the active user of the request's session, checked
-    as Django's authentication checks it, and the first REPLAY_LIMIT notifications it missed."""
+    """An opening stream's trip to the database: the request's session (Django's session store, one
+    query), then its user and the first REPLAY_LIMIT notifications it missed, in one query.
+
+    The user is checked as Django's auth.get_user checks a ModelBackend session: the user exists and
+    is active, and the session holds the HMAC of their current password (under SECRET_KEY or one of
+    SECRET_KEY_FALLBACKS). Where Django would rotate or flush the session, the stream only refuses or
+    opens; the next page does the rest. A session of any other backend takes auth.get_user itself.
+    """
     drop_broken_connection()
-    user = auth.get_user(request)
-    if not user.is_authenticated:
+    user_model = auth.get_user_model()
+    try:
+        user_id = user_model._meta.pk.to_python(request.session[auth.SESSION_KEY])
+        backend = request.session[auth.BACKEND_SESSION_KEY]
+    except (KeyError, ValidationError):
         return None
-    return user.pk, missed(user.pk, after)
+    if backend not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    if backend != MODEL_BACKEND:
+        user = auth.get_user(request)
+        return (user.pk, missed(user.pk, after)) if user.is_authenticated else None
+    rows = list(
+        user_model._default_manager.filter(pk=user_id, is_active=True)
+        .annotate(missed=FilteredRelation("notifications", condition=Q(notifications__pk__gt=after)))
+        .values_list("password", *(f"missed__{name}" for name in EVENT_FIELDS))
+        .order_by("missed__id")[:REPLAY_LIMIT]
+    )
+    if not rows or not holds_password_hash(request, user_model(pk=user_id, password=rows[0][0])):
+        return None
+    return user_id, [event(user_id, values) for _password, *values in rows if values[0] is not None]
+
+
+def holds_password_hash(request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Whether the session was made with the user's current password (auth.get_user's check)."""
+    session_hash = request.session.get(auth.HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(session_hash, known) for known in hashes)
 
 
 hub = Hub()

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient, Client, RequestFactory
+from pytest_django import Settings
 
 from accounts.models import User
 from notifications import services, stream
@@ -109,6 +112,55 @@ def test_the_web_process_refuses_a_stream_without_a_logged_in_session(web_server
     assert response.status == 401
     assert json.loads(response.read()) == {"error": "Log in to receive notifications."}
     web.close()
+
+
+def streamed_user(client: Client) -> int | None:
+    """Whose stream the client's session opens (notifications.stream.lookup, as both handlers call it)."""
+    request = RequestFactory().get("/notifications/stream")
+    request.session = SessionStore(client.cookies[django_settings.SESSION_COOKIE_NAME].value)
+    found = stream.lookup(request, 0)
+    return None if found is None else found[0]
+
+
+@pytest.mark.parametrize("change", ["deactivated", "password changed", "deleted"])
+def test_a_session_whose_user_may_no_longer_log_in_gets_no_stream(client: Client, learner: User, change: str) -> None:
+    client.force_login(learner)
+    assert streamed_user(client) == learner.pk
+
+    if change == "deactivated":
+        User.objects.filter(pk=learner.pk).update(is_active=False)
+    elif change == "password changed":
+        learner.set_password("a new password, from another device")
+        learner.save()
+    else:
+        learner.delete()
+
+    assert streamed_user(client) is None
+
+
+def test_a_session_signed_with_a_retired_secret_key_in_the_fallbacks_still_streams(
+    client: Client, learner: User, settings: Settings
+) -> None:
+    client.force_login(learner)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a new secret key, rotated after the login " * 2
+
+    assert streamed_user(client) == learner.pk
+    settings.SECRET_KEY_FALLBACKS = []
+    assert streamed_user(client) is None
+
+
+def test_a_session_of_another_backend_is_checked_by_djangos_own_lookup(
+    client: Client, learner: User, settings: Settings
+) -> None:
+    allow_inactive = "django.contrib.auth.backends.AllowAllUsersModelBackend"
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, allow_inactive]
+    client.force_login(learner, backend=allow_inactive)
+    User.objects.filter(pk=learner.pk).update(is_active=False)
+
+    assert streamed_user(client) == learner.pk  # that backend lets inactive users in; so does its stream
+    settings.AUTHENTICATION_BACKENDS = settings.AUTHENTICATION_BACKENDS[:-1]
+    assert streamed_user(client) is None
 
 
 def security_headers(headers: Mapping[str, str] | Message) -> dict[str, str | None]:
