@@ -178,7 +178,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Failures are counted in the cache (Redis in production): no database write per request or attempt.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# Axes' cache handler, except that a cache outage does not turn a login into a 500 (accounts/lockouts.py).
+AXES_HANDLER = "accounts.lockouts.OutageTolerantCacheHandler"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_COOLOFF_SECONDS", default=15 * 60))
 # By username AND address together: a stranger guessing one learner's password from one address locks

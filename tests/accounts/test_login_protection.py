@@ -1,9 +1,11 @@
 """Lockouts after repeated failed logins, the password reset limit, and Argon2 password hashes."""
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_cache_keys
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -16,7 +18,9 @@ from pytest_django import Settings
 from accounts import limits
 from accounts.models import Lockout, User
 from drillquiz.settings import PASSWORD_HASHERS as SITE_PASSWORD_HASHERS
+from tests.accounts.test_accounts import SIGNUP
 from tests.factories import PASSWORD, make_user
+from tests.processes import free_port
 
 if TYPE_CHECKING:  # the test client's response, a type only django-stubs names
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -74,6 +78,34 @@ def test_fewer_failures_than_the_limit_and_then_the_right_password_log_in(client
     # A success forgets the failures: the limit's worth again is needed for a lockout.
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(Client(), "learner", "wrong password").status_code == 200
+
+
+@pytest.fixture
+def cache_down(settings: Settings) -> Iterator[None]:
+    """The cache on a closed port. Axes keeps the cache its handler was made with, so the handler is
+    made again on this one, and again on the next test's."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    AxesProxyHandler.implementation = None
+    yield
+    AxesProxyHandler.implementation = None
+
+
+def test_while_the_cache_is_down_signup_and_login_work_and_failures_lock_no_one_out(
+    client: Client, learner: User, cache_down: None
+) -> None:
+    signup = client.post("/accounts/signup/", SIGNUP)
+
+    assert signup.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username=SIGNUP["username"]).pk)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        assert log_in(Client(), "learner", "wrong password").status_code == 200
+    assert log_in(Client(), "learner", PASSWORD).status_code == 302
+    assert not Lockout.objects.exists()
 
 
 def test_the_learner_still_logs_in_from_another_address(client: Client, learner: User) -> None:
