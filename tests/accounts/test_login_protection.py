@@ -108,6 +108,16 @@ def test_while_the_cache_is_down_signup_and_login_work_and_failures_lock_no_one_
     assert not Lockout.objects.exists()
 
 
+def test_while_the_cache_is_down_a_password_reset_is_refused_and_sends_nothing(
+    client: Client, learner: User, cache_down: None
+) -> None:
+    refused = client.post("/accounts/password-reset/", {"email": learner.email}, REMOTE_ADDR=HERE)
+
+    assert refused.status_code == 429
+    assert "Too many password reset requests" in refused.content.decode()
+    assert not mail.outbox
+
+
 def test_the_learner_still_logs_in_from_another_address(client: Client, learner: User) -> None:
     fail_until_locked_out(client, "learner", HERE)
 
