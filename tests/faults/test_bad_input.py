@@ -16,7 +16,6 @@ The world, the routes and the garbage are shared with the security sweep (tests/
 found is pinned by a regression test in the test module of the app it was found in.
 """
 
-import importlib
 import inspect
 import json
 import subprocess
@@ -57,6 +56,7 @@ from backup.errors import BackupError
 from backup.models import Backup
 from drillquiz.celery import app as celery_app
 from drillquiz.payloads import InvalidTaskArguments
+from jobs.services import registered_tasks
 from quiz import exam_io
 from quiz.models import Choice, Exam, Question
 from tests.factories import PASSWORD, make_exam
@@ -871,7 +871,7 @@ EXPECTED_FAILURES: dict[str, tuple[type[BaseException], ...]] = {"backup.tasks.r
 
 def our_task(name: str) -> Task[..., Any]:
     """Any of our tasks by name: its arguments and its result (JSON) are whatever that task says."""
-    importlib.import_module(name.rsplit(".", 1)[0])
+    registered_tasks()  # every app's tasks module imported: a task's name need not be its module's
     return celery_app.tasks[name]
 
 
@@ -943,6 +943,42 @@ def task_arguments(world: World) -> dict[str, st.SearchStrategy[tuple[object, ..
     }
 
 
+def today_of(world: World) -> str:
+    return world.learner.local_today().isoformat()
+
+
+def translation_entry(world: World) -> dict[str, object]:
+    model, object_id, field, source_hash = translation_keys(world)[0]
+    return {"model": model, "id": object_id, "field": field, "text": "T", "hash": source_hash}
+
+
+def target_language(world: World) -> str:
+    return next(code for code, _name in django_settings.LANGUAGES if code != world.exam.source_language)
+
+
+# Per task with parameters: arguments it must take, as its producer sends them (JSON), so that a payload
+# model that refuses everything cannot pass the sweep by failing cleanly. All but backup_database, which
+# would really run pg_dump (tests/backup runs it with each trigger).
+WELL_FORMED: dict[str, Callable[[World], tuple[object, ...]]] = {
+    "jobs.tasks.ping": lambda world: ("a note",),
+    "accounts.tasks.send_welcome_email": lambda world: (world.learner.pk,),
+    "notifications.tasks.send_slack_alert": lambda world: ({"text": "Hello", "blocks": []},),
+    "quiz.tasks.send_review_reminder_chunk": lambda world: ([[world.learner.pk, today_of(world)]],),
+    "quiz.tasks.batch_save_translation_results": lambda world: (
+        target_language(world),
+        "pseudo",
+        [translation_entry(world)],
+    ),
+    "quiz.tasks.translate_missing_batch": lambda world: (
+        world.exam.source_language,
+        target_language(world),
+        [[translation_entry(world)[key] for key in ("model", "id", "field")]],
+    ),
+    "quiz.tasks.fit_learner_parameters": lambda world: (world.learner.pk,),
+    "quiz.tasks.reschedule_reviews": lambda world: (world.learner.pk,),
+}
+
+
 def takes_arguments(name: str) -> bool:
     return bool(inspect.signature(our_task(name).run).parameters)
 
@@ -950,6 +986,7 @@ def takes_arguments(name: str) -> bool:
 def test_every_task_with_arguments_has_a_case(db: None) -> None:
     with_arguments = {name for name in django_settings.CELERY_TASK_ROUTES if takes_arguments(name)}
     assert with_arguments == set(task_arguments(build_world(with_staff=False)))
+    assert with_arguments - {"backup.tasks.backup_database"} == set(WELL_FORMED)
 
 
 @pytest.fixture
@@ -979,3 +1016,13 @@ def test_a_task_given_garbage_fails_cleanly_and_writes_nothing(
             f"{name}{args!r:.300} ended {result.state}: {type(error).__name__}: {error}\n{result.traceback}"
         )
         assert row_counts() == before, f"{name}{args!r:.300} failed but wrote rows"
+
+
+@pytest.mark.parametrize("name", sorted(WELL_FORMED))
+def test_a_task_given_well_formed_arguments_succeeds(name: str, task_world: World) -> None:
+    args = WELL_FORMED[name](task_world)
+
+    with example_savepoint():
+        result = our_task(name).apply(args=args)
+
+        assert result.state == "SUCCESS", f"{name}{args!r:.300} ended {result.state}\n{result.traceback}"
