@@ -45,9 +45,11 @@ class DatabaseRetryingTask(Task[Any, Any]):
     autoretry_for = DATABASE_ERRORS
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # A ValidationError is Celery's pydantic=True refusing an argument before the body runs (no body
+        # of ours validates anything itself).
         try:
             return super().__call__(*args, **kwargs)
-        except ValidationError as error:  # raised by Celery's pydantic=True, before the task's body runs
+        except ValidationError as error:
             raise invalid_arguments(error) from None
 
     def retry(

@@ -3,6 +3,7 @@
 import logging
 import re
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from celery import current_task
@@ -83,6 +84,17 @@ def redact(text: str) -> str:
     for secret in secret_values():
         text = text.replace(secret, REDACTED)
     return redact_url_passwords(text)
+
+
+def redacted(value: Any) -> Any:
+    """The value with every string in it (at any depth) redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redacted(item) for item in value]
+    return value
 
 
 def redact_url_passwords(text: str) -> str:

@@ -4,25 +4,12 @@ Nothing personal and no secret leaves: no request bodies, cookies, user details 
 and every string of an event passes the same redaction as our log lines (drillquiz.log.redact).
 """
 
-from typing import Any
-
 import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.types import Event, Hint
 
-from drillquiz.log import redact
-
-
-def redacted(value: Any) -> Any:
-    """The value with every string in it (at any depth) redacted."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: redacted(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [redacted(item) for item in value]
-    return value
+from drillquiz.log import redacted
 
 
 def scrub(event: Event, hint: Hint) -> Event:

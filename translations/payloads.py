@@ -14,7 +14,7 @@ PROVIDER_LENGTH = Translation._meta.get_field("provider").max_length or 0
 
 def translated_field(model: str, field: str) -> None:
     if not registry.is_registered(model, field):
-        raise ValueError(f"({model!r:.60}, {field!r:.60}) is not a translated field")
+        raise ValueError("its model and field are not a translated field")  # the value is quoted after
 
 
 def translated_entry(entry: Entry) -> Entry:

@@ -228,6 +228,7 @@ def test_a_chunk_runs_a_constant_number_of_queries(exam: Exam, inbox: Inbox) -> 
         ([["1", "2026-11-24"]], "[0][0]: expected an integer"),
         ([[True, "2026-11-24"]], "[0][0]: expected an integer"),
         ([[1, "24/11/2026"]], "[0][1]: Input should be a valid date"),
+        ([[1, 1_700_000_000]], "[0][1]: expected a date as YYYY-MM-DD"),
         ([[1, "2026-11-24"]] * 201, "value: List should have at most 200 items"),
         ([[2**63, "2026-11-24"]], "[0][0]: Input should be less than or equal to 9223372036854775807"),
     ],

@@ -281,11 +281,11 @@ def entry(model: str = "quiz.exam", object_id: int = 0, field: str = "title") ->
 BAD_SAVES: dict[str, tuple[Callable[[int], int], str]] = {
     "unregistered model": (
         lambda pk: save("en", "x", [entry("auth.user", pk, "username")]),
-        "('auth.user', 'username') is not a translated field",
+        "Entries: [0]: its model and field are not a translated field (got {'model': 'auth.user'",
     ),
     "unknown field": (
         lambda pk: save("en", "x", [entry(object_id=pk, field="slug")]),
-        "('quiz.exam', 'slug') is not a translated field",
+        "Entries: [0]: its model and field are not a translated field (got {'model': 'quiz.exam'",
     ),
     "missing object": (
         lambda pk: save("en", "x", [entry(object_id=999999)]),
@@ -337,7 +337,7 @@ def test_a_bad_save_fails_once_in_the_worker_without_retrying(celery_worker: obj
 
     failed = TaskResult.objects.filter(task_name="quiz.tasks.batch_save_translation_results", status="FAILURE")
     wait_until(failed.exists, 20, "the task to fail")
-    assert "is not a translated field" in failed.get().result
+    assert "are not a translated field" in failed.get().result
     assert not Translation.objects.exists()
 
 
