@@ -8,6 +8,8 @@ holds again once the cache is back, since its count is still there.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from axes.handlers.cache import AxesCacheHandler
@@ -18,27 +20,27 @@ from drillquiz.once import CACHE_DOWN
 logger = logging.getLogger(__name__)
 
 
+@contextmanager
+def cache_down_means(consequence: str) -> Iterator[None]:
+    try:
+        yield
+    except CACHE_DOWN as error:
+        logger.warning("the cache is down (%s): %s", type(error).__name__, consequence)
+
+
 class OutageTolerantCacheHandler(AxesCacheHandler):
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
-        try:
-            failures: int = super().get_failures(request, credentials)
-        except CACHE_DOWN as error:
-            logger.warning(
-                "login failures unknown while the cache is down (%s): no lockout applies", type(error).__name__
-            )
-            return 0
+        failures: int = 0
+        with cache_down_means("login failures unknown, no lockout applies"):
+            failures = super().get_failures(request, credentials)
         return failures
 
     def user_login_failed(
         self, sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
     ) -> None:
-        try:
+        with cache_down_means("a failed login was not counted"):
             super().user_login_failed(sender, credentials, request, **kwargs)
-        except CACHE_DOWN as error:
-            logger.warning("a failed login was not counted: the cache is down (%s)", type(error).__name__)
 
     def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-        try:
+        with cache_down_means("failed logins not reset after a login (they expire)"):
             super().user_logged_in(sender, request, user, **kwargs)
-        except CACHE_DOWN as error:
-            logger.warning("failed logins not reset after a login: the cache is down (%s)", type(error).__name__)

@@ -474,7 +474,7 @@ def test_a_pickled_task_message_is_refused_by_the_worker_and_never_run(
         send_welcome_email.name, args=[target.pk], kwargs={"canary": Canary(canary)}, serializer="pickle"
     )
     # The same queue, after it: once this one is done, the worker has dealt with the pickled one.
-    send_welcome_email.apply_async(args=(witness.pk,))
+    job_services.enqueue(send_welcome_email.name, witness.pk)
     wait_until(lambda: len(inbox.messages) == 1, 20, "the JSON task's email")
 
     assert inbox.messages[0]["To"] == witness.email
