@@ -1,13 +1,14 @@
-"""Signup and login POST latency with PBKDF2 (Django's default) and with Argon2 first, side by side.
+"""Signup and login POST latency, and a web process's peak memory, with three password hashers side by side.
 
-Starts two web processes as `make run` does (uvicorn, ASGI, one worker each) on one fresh PostgreSQL
-database, the same code and settings except PASSWORD_HASHERS: one with Django's default order
-(PBKDF2 first), one with the site's (Argon2 first). One client thread per --clients GETs each form
-(for the CSRF token) and times its POST, alternating the two servers request by request (and which
-goes first, round by round), so both see the same machine. Login users are stored with the hasher
-their server prefers, so no login re-hashes a password. Also times the hashers alone in this process.
-Prints requests, p50 and p99 per server and kind, and the Argon2 / PBKDF2 ratio of the medians.
-Usage: .venv/bin/python bench/auth.py --rounds 100 --clients 1
+Starts three web processes as `make run` does (uvicorn, ASGI, one worker each) on one fresh PostgreSQL
+database, the same code and settings except PASSWORD_HASHERS: Django's default order (PBKDF2 first),
+Django's Argon2 first (100 MiB, parallelism 8) and the site's (accounts/hashers.py: Argon2id at 19 MiB,
+1 lane, at most PASSWORD_HASHES_AT_ONCE hashes at once). One client thread per --clients GETs each form
+(for the CSRF token) and times its POST, rotating through the servers request by request (and which goes
+first, round by round), so all see the same machine. Login users are stored with the hasher their server
+prefers, so no login re-hashes a password. Then --burst logins are sent to each server at once, and its
+peak resident memory (VmHWM) is read. Also times the hashers alone in this process.
+Usage: .venv/bin/python bench/auth.py --rounds 100 --clients 1 --burst 6
 """
 
 import argparse
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import requests
 from common import BENCH_ENV, ROOT, setup_django
@@ -28,24 +30,35 @@ from tests.processes import free_port
 
 setup_django("drillquiz_bench_auth")
 
-from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher, make_password
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, BasePasswordHasher, PBKDF2PasswordHasher
 
+from accounts.hashers import PodSizedArgon2PasswordHasher
 from accounts.models import User
 
 PASSWORD = "bench-Auth-pass-7731"  # noqa: S105 - the throwaway accounts of a fresh benchmark database
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+DJANGOS_ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
 PBKDF2 = "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 # Django 5.2's default PASSWORD_HASHERS, in its order: what the site used before Argon2 came first.
 DJANGO_DEFAULT = [
     PBKDF2,
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    ARGON2,
+    DJANGOS_ARGON2,
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-DESIGNS = {"PBKDF2 first": DJANGO_DEFAULT, "Argon2 first": [ARGON2, *(h for h in DJANGO_DEFAULT if h != ARGON2)]}
-HASHER_NAMES = {"PBKDF2 first": "pbkdf2_sha256", "Argon2 first": "argon2"}
+DESIGNS = {
+    "PBKDF2 first": DJANGO_DEFAULT,
+    "Django's Argon2": [DJANGOS_ARGON2, *(h for h in DJANGO_DEFAULT if h != DJANGOS_ARGON2)],
+    "the site's Argon2": settings.PASSWORD_HASHERS,
+}
+HASHERS: dict[str, BasePasswordHasher] = {
+    "PBKDF2 first": PBKDF2PasswordHasher(),
+    "Django's Argon2": Argon2PasswordHasher(),
+    "the site's Argon2": PodSizedArgon2PasswordHasher(),
+}
+USER_TAGS = {"PBKDF2 first": "pbkdf2", "Django's Argon2": "django-argon2", "the site's Argon2": "site-argon2"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -71,27 +84,41 @@ def wait_for(base: str) -> None:
     raise SystemExit(f"error: the web process at {base} did not answer /healthz within 30 s.")
 
 
+def form_token(http: requests.Session, base: str, path: str) -> str:
+    """GET the form; the CSRF token it carries."""
+    form = http.get(f"{base}{path}", timeout=30)
+    token = CSRF_INPUT.search(form.text)
+    if token is None:
+        raise SystemExit(f"error: {path} answered {form.status_code} without a CSRF token.")
+    return token.group(1)
+
+
+def post(http: requests.Session, base: str, path: str, data: dict[str, str], token: str, expect: int) -> float:
+    """POST the form; the seconds it took."""
+    started = time.perf_counter()
+    answer = http.post(f"{base}{path}", data={**data, "csrfmiddlewaretoken": token}, timeout=60, allow_redirects=False)
+    took = time.perf_counter() - started
+    if answer.status_code != expect:
+        raise SystemExit(f"error: POST {path} answered {answer.status_code}, not {expect}.")
+    return took
+
+
 def timed_post(base: str, path: str, data: dict[str, str], expect: int) -> float:
     """GET the form in a fresh browser, then POST it; the seconds the POST took."""
     with requests.Session() as http:
-        form = http.get(f"{base}{path}", timeout=30)
-        token = CSRF_INPUT.search(form.text)
-        if token is None:
-            raise SystemExit(f"error: {path} answered {form.status_code} without a CSRF token.")
-        started = time.perf_counter()
-        data = {**data, "csrfmiddlewaretoken": token.group(1)}
-        answer = http.post(f"{base}{path}", data=data, timeout=60, allow_redirects=False)
-        took = time.perf_counter() - started
-        if answer.status_code != expect:
-            raise SystemExit(f"error: POST {path} answered {answer.status_code}, not {expect}.")
-        return took
+        return post(http, base, path, data, form_token(http, base, path), expect)
+
+
+def login_data(design: str) -> dict[str, str]:
+    return {"username": f"login-{USER_TAGS[design]}", "password": PASSWORD}
 
 
 def drive(number: int, rounds: int, bases: dict[str, str], samples: dict[tuple[str, str], list[float]]) -> None:
     order = list(bases)
     for round_ in range(rounds):
-        for design in order if round_ % 2 == 0 else order[::-1]:
-            name = f"c{number}r{round_}{HASHER_NAMES[design]}"
+        first = round_ % len(order)
+        for design in order[first:] + order[:first]:
+            name = f"c{number}r{round_}{USER_TAGS[design]}"
             signup = {
                 "username": name,
                 "email": f"{name}@example.com",
@@ -100,40 +127,82 @@ def drive(number: int, rounds: int, bases: dict[str, str], samples: dict[tuple[s
                 "password2": PASSWORD,
             }
             samples[(design, "signup POST")].append(timed_post(bases[design], "/accounts/signup/", signup, 302))
-            login = {"username": f"login-{HASHER_NAMES[design]}", "password": PASSWORD}
-            samples[(design, "login POST")].append(timed_post(bases[design], "/accounts/login/", login, 302))
+            samples[(design, "login POST")].append(
+                timed_post(bases[design], "/accounts/login/", login_data(design), 302)
+            )
+
+
+def login_burst(base: str, design: str, count: int) -> float:
+    """count browsers GET the login form, then all POST at once; the seconds until the last answer."""
+    ready = threading.Barrier(count + 1)
+    sessions = [requests.Session() for _ in range(count)]
+
+    def log_in(http: requests.Session) -> None:
+        token = form_token(http, base, "/accounts/login/")
+        ready.wait()
+        post(http, base, "/accounts/login/", login_data(design), token, 302)
+
+    threads = [threading.Thread(target=log_in, args=(http,)) for http in sessions]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    for http in sessions:
+        http.close()
+    return time.perf_counter() - started
+
+
+def peak_memory_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    kib = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    if kib is None:
+        raise SystemExit(f"error: /proc/{pid}/status has no VmHWM line.")
+    return int(kib.group(1)) / 1024
+
+
+def cost(hasher: BasePasswordHasher) -> str:
+    if isinstance(hasher, Argon2PasswordHasher):
+        return f"{hasher.memory_cost} KiB, time cost {hasher.time_cost}, parallelism {hasher.parallelism}"
+    if isinstance(hasher, PBKDF2PasswordHasher):
+        return f"{hasher.iterations} iterations"
+    return str(hasher.algorithm)
 
 
 def hash_alone(rounds: int) -> dict[str, float]:
-    """Median seconds of one make_password per hasher, in this process (no web, no database)."""
+    """Median seconds of one hash per hasher, in this process (no web, no database)."""
     times: dict[str, list[float]] = defaultdict(list)
     for _ in range(rounds):
-        for hasher in ("pbkdf2_sha256", "argon2"):
+        for design, hasher in HASHERS.items():
             started = time.perf_counter()
-            make_password(PASSWORD, hasher=hasher)
-            times[hasher].append(time.perf_counter() - started)
-    return {hasher: statistics.median(values) for hasher, values in times.items()}
+            hasher.encode(PASSWORD, hasher.salt())
+            times[design].append(time.perf_counter() - started)
+    return {design: statistics.median(values) for design, values in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=100, help="signups and logins per client and server")
     parser.add_argument("--clients", type=int, default=1, help="client threads")
+    parser.add_argument("--burst", type=int, default=6, help="logins sent to each server at once at the end")
     options = parser.parse_args()
 
-    for design in DESIGNS:
-        name = HASHER_NAMES[design]
+    for design, hasher in HASHERS.items():
+        tag = USER_TAGS[design]
         User.objects.create(
-            username=f"login-{name}", email=f"{name}@example.com", password=make_password(PASSWORD, hasher=name)
+            username=f"login-{tag}", email=f"{tag}@example.com", password=hasher.encode(PASSWORD, hasher.salt())
         )
     ports = {design: free_port() for design in DESIGNS}
-    servers = [start_web(ports[design], hashers) for design, hashers in DESIGNS.items()]
+    servers = {design: start_web(ports[design], hashers) for design, hashers in DESIGNS.items()}
     bases = {design: f"http://127.0.0.1:{port}" for design, port in ports.items()}
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    bursts: dict[str, tuple[float, float, float]] = {}
     try:
         for base in bases.values():
             wait_for(base)
-        # One untimed signup and login each, so neither server's first request pays for its imports.
+        # One untimed signup and login each, so no server's first request pays for its imports.
         drive(options.clients, 1, bases, defaultdict(list))
         began = time.monotonic()
         threads = [
@@ -145,13 +214,17 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - began
+        for design, base in bases.items():
+            before = peak_memory_mib(servers[design].pid)
+            took = login_burst(base, design, options.burst)
+            bursts[design] = (before, peak_memory_mib(servers[design].pid), took)
     finally:
-        for server in servers:
+        for server in servers.values():
             server.terminate()
-        for server in servers:
+        for server in servers.values():
             server.wait()
     stored = User.objects.filter(username__startswith="c0r0").values_list("username", "password")
-    prefixes = {username: password.split("$", 1)[0] for username, password in stored}
+    prefixes = {username: password.rsplit("$", 2)[0] for username, password in stored}
 
     print(f"{options.clients} client(s), {options.rounds} rounds each, {elapsed:.0f} s; hashes stored: {prefixes}")
     print("| web process | kind | requests | p50 | p99 |")
@@ -160,16 +233,21 @@ def main() -> None:
         p50, p99 = percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000
         print(f"| {design} | {kind} | {len(values)} | {p50:.1f} ms | {p99:.1f} ms |")
     for kind in ("signup POST", "login POST"):
-        argon2 = percentile(samples[("Argon2 first", kind)], 0.5)
-        pbkdf2 = percentile(samples[("PBKDF2 first", kind)], 0.5)
-        print(f"{kind} p50, Argon2 / PBKDF2: {argon2 / pbkdf2:.2f}")
+        site = percentile(samples[("the site's Argon2", kind)], 0.5)
+        ratios = ", ".join(
+            f"/ {design} {site / percentile(samples[(design, kind)], 0.5):.2f}"
+            for design in DESIGNS
+            if design != "the site's Argon2"
+        )
+        print(f"{kind} p50, the site's Argon2 {ratios}")
+    print(f"\n| web process | peak memory before | after {options.burst} logins at once | the burst took |")
+    print("| --- | --- | --- | --- |")
+    for design, (before, after, took) in bursts.items():
+        print(f"| {design} | {before:.0f} MiB | {after:.0f} MiB | {took * 1000:.0f} ms |")
     alone = hash_alone(20)
-    print(
-        f"one make_password alone (median of 20, this process): pbkdf2_sha256 {alone['pbkdf2_sha256'] * 1000:.1f} ms "
-        f"({PBKDF2PasswordHasher.iterations} iterations), argon2 {alone['argon2'] * 1000:.1f} ms (time_cost "
-        f"{Argon2PasswordHasher.time_cost}, memory_cost {Argon2PasswordHasher.memory_cost} KiB, parallelism "
-        f"{Argon2PasswordHasher.parallelism})"
-    )
+    print("\none hash alone (median of 20, this process):")
+    for design, hasher in HASHERS.items():
+        print(f"  {design}: {alone[design] * 1000:.1f} ms ({cost(hasher)})")
 
 
 if __name__ == "__main__":

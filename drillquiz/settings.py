@@ -159,19 +159,24 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Log-in protection and password hashing (accounts/) ---------------------------------------------
-# Argon2 hashes new and changed passwords. PBKDF2 and Django's other default hashers stay listed so that
-# existing hashes still verify; Django re-hashes them with Argon2 at the owner's next login.
+# Argon2id (accounts/hashers.py: sized for a web pod) hashes new and changed passwords. PBKDF2 and Django's
+# other default hashers stay listed so that existing hashes still verify; Django re-hashes them with
+# Argon2 at the owner's next login.
 # PASSWORD_HASHERS is read from the environment only so that bench/auth.py can compare hashers.
 PASSWORD_HASHERS = env.list(
     "PASSWORD_HASHERS",
     default=[
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "accounts.hashers.PodSizedArgon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
         "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
         "django.contrib.auth.hashers.ScryptPasswordHasher",
     ],
 )
+# Threads that hash passwords, each holding 19 MiB: more than a pod's CPUs would only queue on them.
+PASSWORD_HASHES_AT_ONCE = env.int("PASSWORD_HASHES_AT_ONCE", default=2)
+if PASSWORD_HASHES_AT_ONCE < 1:
+    raise SystemExit(f"error: PASSWORD_HASHES_AT_ONCE must be 1 or more, not {PASSWORD_HASHES_AT_ONCE}.")
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out client is refused before any password is hashed (the site's and Admin's login).
     "axes.backends.AxesStandaloneBackend",

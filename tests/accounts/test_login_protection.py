@@ -1,4 +1,4 @@
-"""Lockouts after repeated failed logins, the password reset limit, and Argon2 password hashes."""
+"""Lockouts after repeated failed logins, and the password reset limit."""
 
 import re
 from collections.abc import Iterator
@@ -9,7 +9,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_cache_keys
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client, RequestFactory
@@ -17,7 +16,6 @@ from pytest_django import Settings
 
 from accounts import limits
 from accounts.models import Lockout, User
-from drillquiz.settings import PASSWORD_HASHERS as SITE_PASSWORD_HASHERS
 from tests.accounts.test_accounts import SIGNUP
 from tests.factories import PASSWORD, make_user
 from tests.processes import free_port
@@ -223,33 +221,6 @@ def test_password_resets_from_one_address_are_limited(client: Client, db: None) 
 
     assert limited.status_code == 429
     assert elsewhere.status_code == 302
-
-
-@pytest.fixture
-def site_hashers(settings: Settings) -> None:
-    """The site's own password hashers (the test settings hash with MD5 first, for speed)."""
-    settings.PASSWORD_HASHERS = SITE_PASSWORD_HASHERS
-
-
-@pytest.mark.usefixtures("site_hashers")
-def test_new_passwords_are_hashed_with_argon2(client: Client, db: None) -> None:
-    client.post(
-        "/accounts/signup/",
-        {"username": "minji", "email": "m@example.com", "language": "ko", "password1": PASSWORD, "password2": PASSWORD},
-    )
-
-    assert User.objects.get(username="minji").password.startswith("argon2$argon2id$")
-
-
-@pytest.mark.usefixtures("site_hashers")
-def test_a_pbkdf2_hash_becomes_argon2_at_the_next_login(client: Client, learner: User) -> None:
-    User.objects.filter(pk=learner.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
-
-    assert log_in(client, "learner", PASSWORD).status_code == 302
-
-    learner.refresh_from_db()
-    assert learner.password.startswith("argon2$argon2id$")
-    assert learner.check_password(PASSWORD)
 
 
 def test_behind_the_ingress_the_address_is_the_one_it_forwarded(settings: Settings, rf: RequestFactory) -> None:

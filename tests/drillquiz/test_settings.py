@@ -88,3 +88,10 @@ def test_production_refuses_a_translation_provider_without_its_key() -> None:
     assert result.stderr == (
         "error: TRANSLATION_API_KEY (or TRANSLATION_API_KEY_FILE) must be set for deepl when DJANGO_ENV=production.\n"
     )
+
+
+def test_no_password_hash_slots_stops_with_one_line() -> None:
+    result = manage("check", PASSWORD_HASHES_AT_ONCE="0")
+
+    assert result.returncode == 1
+    assert result.stderr == "error: PASSWORD_HASHES_AT_ONCE must be 1 or more, not 0.\n"
