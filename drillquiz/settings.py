@@ -143,6 +143,15 @@ CACHES["default"]["BACKEND"] = {
     "django.core.cache.backends.redis.RedisCache": "drillquiz.metrics.TimedRedisCache",
     "django.core.cache.backends.filebased.FileBasedCache": "drillquiz.metrics.TimedFileBasedCache",
 }.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
+if CACHES["default"]["BACKEND"] == "drillquiz.metrics.TimedRedisCache":
+    # A Redis that takes the connection but never answers (stopped, or cut off by the network) must fail
+    # like one that refuses it, so a page falls back (drillquiz.once.CACHE_DOWN) instead of hanging.
+    _cache_seconds = env.float("CACHE_SOCKET_TIMEOUT_SECONDS", default=1.0)
+    if _cache_seconds <= 0:
+        raise SystemExit(f"error: CACHE_SOCKET_TIMEOUT_SECONDS must be more than 0, not {_cache_seconds:g}.")
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=_cache_seconds, socket_timeout=_cache_seconds
+    )
 # How long the rendered questions of an exam or result page stay cached (quiz.page_blocks); 0: not cached.
 PAGE_BLOCKS_CACHE_SECONDS = env.int("PAGE_BLOCKS_CACHE_SECONDS", default=3600)
 # Live notifications go through Redis pub/sub (by default the cache's Redis server); without Redis each

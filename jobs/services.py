@@ -1,5 +1,6 @@
 """Enqueueing background jobs after commit, and the state of jobs started by a user."""
 
+import threading
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -55,11 +56,23 @@ def check_task_name(task_name: str) -> None:
         raise UnknownTask(f"no task {task_name!r} is registered and routed (see CELERY_TASK_ROUTES)")
 
 
-@cache
 def registered_tasks() -> frozenset[str]:
     """The names of our tasks. A web process imports no tasks module by itself: import them once
     here. Forced discovery only imports each app's tasks module; the loader's import_default_modules
-    would also run Celery's Django fixup, whose django.setup() configures logging again mid-request."""
+    would also run Celery's Django fixup, whose django.setup() configures logging again mid-request.
+
+    One thread discovers while the others wait: a process's first requests come at once, and
+    discoveries side by side saw 10 to 13 of 23 tasks (Celery's app finalizes while the other
+    thread's shared tasks are still being declared), so a job was refused as unknown."""
+    with _discovery:
+        return _discovered_tasks()
+
+
+_discovery = threading.Lock()
+
+
+@cache
+def _discovered_tasks() -> frozenset[str]:
     current_app.autodiscover_tasks(force=True)
     return frozenset(current_app.tasks)
 

@@ -7,7 +7,7 @@ from drillquiz.settings import *  # noqa: F403
 from drillquiz.settings import PASSWORD_HASHERS as SITE_PASSWORD_HASHERS
 from drillquiz.settings import env
 
-# Argon2 costs ~50 ms a hash on purpose; tests hash thousands of passwords. The site's hashers stay
+# Argon2 costs ~25 ms a hash on purpose; tests hash thousands of passwords. The site's hashers stay
 # listed so their hashes verify, and tests of hashing itself put SITE_PASSWORD_HASHERS back.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *SITE_PASSWORD_HASHERS]
 

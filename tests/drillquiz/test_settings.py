@@ -95,3 +95,10 @@ def test_no_password_hash_slots_stops_with_one_line() -> None:
 
     assert result.returncode == 1
     assert result.stderr == "error: PASSWORD_HASHES_AT_ONCE must be 1 or more, not 0.\n"
+
+
+def test_a_cache_timeout_of_zero_stops_with_one_line() -> None:
+    result = manage("check", CACHE_URL="redis://127.0.0.1:6379/1", CACHE_SOCKET_TIMEOUT_SECONDS="0")
+
+    assert result.returncode == 1
+    assert result.stderr == "error: CACHE_SOCKET_TIMEOUT_SECONDS must be more than 0, not 0.\n"

@@ -1,5 +1,6 @@
 """Jobs are enqueued by task name: a name no worker runs fails at once, before anything is written."""
 
+import json
 import subprocess
 import sys
 
@@ -66,3 +67,38 @@ def test_the_first_task_name_check_finds_the_tasks_and_leaves_logging_alone() ->
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "True\n"
+
+
+# The first requests after a web process starts come at once (the soak saw a 500 from this).
+FIRST_CHECKS_AT_ONCE = """
+import json, threading, django
+django.setup()
+from jobs.services import registered_tasks
+everyone_ready = threading.Barrier(8)
+seen = []
+def check():
+    everyone_ready.wait()
+    seen.append(len(registered_tasks()))
+threads = [threading.Thread(target=check) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+from celery import current_app
+print(json.dumps({"seen": seen, "all": len(current_app.tasks)}))  # every tasks module is imported by now
+"""
+
+
+def test_first_task_name_checks_at_once_all_find_every_task() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_CHECKS_AT_ONCE],
+        cwd=ROOT,
+        env=process_env(DJANGO_SETTINGS_MODULE="drillquiz.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)
+    assert counts["seen"] == [counts["all"]] * 8
