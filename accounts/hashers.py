@@ -25,11 +25,12 @@ os.register_at_fork(after_in_child=hashing_threads.cache_clear)  # a forked chil
 class PodSizedArgon2PasswordHasher(Argon2PasswordHasher):
     """Argon2id at the configuration OWASP recommends as a minimum: 19 MiB, 2 passes, 1 lane.
 
-    Django's defaults (100 MiB, parallelism 8) cost 0.3 s of CPU a hash, and six logins at once took a
-    web process to 695 MiB (BENCHMARKS.md, bench/auth.py), past the web pod's 512 MiB limit: a few anonymous login POSTs, which hash even
-    for an unknown username, could get the pod killed. Any memory-hard hash can be stacked up that way,
-    so hashes also wait for one of a few threads. The algorithm's name stays "argon2": hashes with
-    Django's defaults still verify and are re-hashed with these at their owner's next login.
+    Django's defaults (100 MiB, parallelism 8) cost 0.3 s of CPU a hash, and six logins at once took
+    a web process to 695 MiB (BENCHMARKS.md, bench/auth.py), past the web pod's 512 MiB limit: a few
+    anonymous login POSTs, which hash even for an unknown username, could get the pod killed. Any
+    memory-hard hash can be stacked up that way, so hashes also wait for one of a few threads. The
+    algorithm's name stays "argon2": hashes with Django's defaults still verify and are re-hashed with
+    these at their owner's next login.
     """
 
     time_cost = 2

@@ -43,6 +43,17 @@ def test_a_job_started_for_a_misspelt_task_leaves_no_tracked_job(db: None) -> No
     assert not OutboxMessage.objects.exists()
 
 
+def run_in_a_fresh_process(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=process_env(DJANGO_SETTINGS_MODULE="drillquiz.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 # A fresh process, as a web process is before its first enqueue: it has imported no tasks module.
 FIRST_CHECK_IN_A_FRESH_PROCESS = """
 import logging, django
@@ -56,14 +67,7 @@ print(marker in logging.getLogger().handlers)
 
 
 def test_the_first_task_name_check_finds_the_tasks_and_leaves_logging_alone() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_CHECK_IN_A_FRESH_PROCESS],
-        cwd=ROOT,
-        env=process_env(DJANGO_SETTINGS_MODULE="drillquiz.settings"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in_a_fresh_process(FIRST_CHECK_IN_A_FRESH_PROCESS)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "True\n"
@@ -90,14 +94,7 @@ print(json.dumps({"seen": seen, "all": len(current_app.tasks)}))  # every tasks 
 
 
 def test_first_task_name_checks_at_once_all_find_every_task() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_CHECKS_AT_ONCE],
-        cwd=ROOT,
-        env=process_env(DJANGO_SETTINGS_MODULE="drillquiz.settings"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in_a_fresh_process(FIRST_CHECKS_AT_ONCE)
 
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)
