@@ -61,9 +61,8 @@ def registered_tasks() -> frozenset[str]:
     here. Forced discovery only imports each app's tasks module; the loader's import_default_modules
     would also run Celery's Django fixup, whose django.setup() configures logging again mid-request.
 
-    One thread discovers while the others wait: a process's first requests come at once, and
-    discoveries side by side saw 10 to 13 of 23 tasks (Celery's app finalizes while the other
-    thread's shared tasks are still being declared), so a job was refused as unknown."""
+    One thread discovers while the others wait: a process's first requests come at once, and eight
+    discoveries side by side saw 10 to 13 of 23 tasks, so a job was refused as unknown."""
     with _discovery:
         return _discovered_tasks()
 
